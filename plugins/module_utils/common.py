@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one module wrapper every pki.lifecycle module uses.
+
+A module is an argument spec plus ``PkiModule(...).run('operation')``. Options shared by
+every module are defined once in ``common_argument_spec()`` (documented by the
+``pki.lifecycle.inventory`` and ``pki.lifecycle.secrets`` doc fragments). Errors from any layer
+(``PkiError``) and from third-party libraries become one clear ``fail_json`` here.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import PkiError
+
+try:
+    import cryptography  # noqa: F401, pylint: disable=unused-import
+    HAS_CRYPTOGRAPHY = True
+    CRYPTOGRAPHY_IMPORT_ERROR = None
+except ImportError:
+    HAS_CRYPTOGRAPHY = False
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+
+
+def common_argument_spec():
+    """Options every module takes: where the inventory is, and secrets (never stored)."""
+    return dict(
+        inventory=dict(type='str', fallback=(env_fallback, ['PKI_LIFECYCLE_INVENTORY'])),
+        inventory_password=dict(type='str', no_log=True,
+                                fallback=(env_fallback, ['PKI_LIFECYCLE_INVENTORY_PASSWORD', 'PGPASSWORD'])),
+        connector_secrets=dict(type='dict', no_log=True, default={}),
+        token_secrets=dict(type='dict', no_log=True, default={}),
+    )
+
+
+class PkiModule(object):
+    """Wraps AnsibleModule: builds the argspec, runs one lifecycle operation, reports."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = common_argument_spec()
+        spec.update(argument_spec)
+        kwargs.setdefault('supports_check_mode', True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+
+    def run(self, operation):
+        if not HAS_CRYPTOGRAPHY:
+            self.module.fail_json(msg=missing_required_lib('cryptography'),
+                                  exception=CRYPTOGRAPHY_IMPORT_ERROR)
+        # Imported here so that a missing library above is reported before anything else.
+        from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle
+        try:
+            result = lifecycle.run(operation, self.module.params,
+                                   check_mode=self.module.check_mode,
+                                   diff_mode=self.module._diff)
+        except PkiError as exc:
+            details = dict(exc.details)
+            self.module.fail_json(msg=str(exc), **details)
+        self.module.exit_json(**result)

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connector interface: how an RA profile reaches its certificate authority.
+
+One file per CA in this package. A connector is built from the RA profile record
+(``connector_options``, non-secret, stored) and ``connector_secrets`` (module option,
+``no_log``, never stored). It declares the options, secrets and attributes it accepts so
+that a wrong one is refused with the list of valid ones.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class Issued(object):
+    """What the CA returned: the leaf PEM, the chain PEMs (leaf's issuer first, may
+    include the root), and connector data worth recording (no secrets)."""
+
+    def __init__(self, certificate_pem, chain_pems=None, connector_data=None):
+        self.certificate_pem = certificate_pem
+        self.chain_pems = list(chain_pems or [])
+        self.connector_data = dict(connector_data or {})
+
+
+class Pending(object):
+    """The CA needs more (e.g. ACME challenges): call again to finish."""
+
+    def __init__(self, challenge_data, connector_data=None, message=None):
+        self.challenge_data = challenge_data
+        self.connector_data = dict(connector_data or {})
+        self.message = message or 'The CA is waiting for challenges to be answered.'
+
+
+class Connector(object):
+    name = None
+    # name -> short description; used for validation messages and docs
+    OPTIONS = {}
+    REQUIRED_OPTIONS = ()
+    SECRETS = {}
+    # secret name -> environment variable fallback
+    SECRET_ENV = {}
+    ISSUE_ATTRIBUTES = {}
+    REVOKE_ATTRIBUTES = {}
+
+    def __init__(self, profile_name, options, secrets, policy=None, context=None):
+        """``context``: dict with 'inventory_dir' (where file-based state may default to),
+        'check_mode'."""
+        self.profile_name = profile_name
+        self.options = options or {}
+        self.secrets = secrets or {}
+        self.policy = policy or {}
+        self.context = context or {}
+
+    def check(self):
+        """Reachability and credentials; raise ConnectorError with an actionable message."""
+        raise NotImplementedError
+
+    def issue(self, csr_pem, attributes, validity_days=None, record=None):
+        """Return Issued (or Pending). ``record`` is the 'requested' inventory record."""
+        raise NotImplementedError
+
+    def renew(self, csr_pem, previous, attributes, validity_days=None, record=None):
+        return self.issue(csr_pem, attributes, validity_days=validity_days, record=record)
+
+    def revoke(self, certificate_pem, serial, reason, attributes):
+        """Revoke; ``reason`` is an RFC 5280 name. Return a dict of extra facts
+        (e.g. {'crl_path': ...})."""
+        raise NotImplementedError
+
+    def trust_anchors(self):
+        """PEMs of the roots a chain from this CA must verify to."""
+        raise NotImplementedError
+
+    def lookup(self, record):
+        """Crash recovery: an Issued for a 'requested' record the CA did issue, else None."""
+        return None

