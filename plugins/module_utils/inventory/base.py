@@ -125,6 +125,10 @@ class InventoryTransaction(object):
         """insert or replace by uuid"""
         raise NotImplementedError
 
+    def delete_certificate(self, uuid):
+        """Remove a record. Only used to undo a 'requested' reservation the CA never saw."""
+        raise NotImplementedError
+
     def find_certificates(self, uuid=None, ra_profile=None, state=None, states=None,
                           identity=None, serial=None, fingerprint_sha256=None,
                           spki_sha256=None, subject=None, labels=None,

@@ -1,0 +1,324 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""JSON file inventory store: one human-readable document, for small setups and for git.
+
+    {"schema_version": 1, "ra_profiles": {name: profile}, "token_profiles": {name: profile},
+     "certificates": {uuid: record}, "events": [event, ...]}
+
+A write transaction holds an exclusive ``flock`` on the sidecar ``<path>.lock`` from load to
+save, so read-modify-write cycles of concurrent writers never interleave. The file itself is
+only ever replaced whole (temp file, fsync, rename, fsync of the directory): a reader or a
+crash sees the old document or the new one, never half of one, so readers take no lock. A
+transaction that raises, or changes nothing, does not touch the file.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import contextlib
+import fcntl
+import json
+import os
+import stat
+import tempfile
+import time
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
+    SCHEMA_VERSION, InventoryStore, InventoryTransaction,
+)
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import busy_timeout
+
+COLLECTIONS = (('ra_profiles', dict), ('token_profiles', dict), ('certificates', dict),
+               ('events', list))
+EQUALITY_FILTERS = ('uuid', 'ra_profile', 'state', 'identity', 'serial', 'fingerprint_sha256',
+                    'spki_sha256', 'subject', 'renewed_from', 'rekeyed_from')
+
+# (version, step): step(doc) upgrades a document at version - 1 to version, in place.
+# Version 1 is the baseline; add (2, _v2) etc. here, never edit a step.
+MIGRATIONS = ()
+
+
+def _migrate(doc, from_version):
+    for version, step in MIGRATIONS:
+        if version > from_version:
+            step(doc)
+    doc['schema_version'] = SCHEMA_VERSION
+
+
+def _empty():
+    doc = dict((key, kind()) for key, kind in COLLECTIONS)
+    doc['schema_version'] = SCHEMA_VERSION
+    return doc
+
+
+@contextlib.contextmanager
+def _no_lock():
+    yield
+
+
+def _copy(value):
+    """A private, JSON-typed copy: callers may mutate what they pass or get back."""
+    return json.loads(json.dumps(value))
+
+
+def _key(record, key):
+    value = record.get(key) if isinstance(record, dict) else None
+    if not isinstance(value, str) or not value:
+        raise InventoryError("Cannot store a record without a %s (it has %s)."
+                             % (key, sorted(record) if isinstance(record, dict) else record),
+                             "This is a bug in pki.lifecycle; please report it.")
+    return value
+
+
+class JsonTransaction(InventoryTransaction):
+
+    def __init__(self, doc, write):
+        self._doc = doc
+        self._write = write
+        self.changed = False
+
+    def _writable(self):
+        if not self._write:
+            raise InventoryError("Cannot write in a read-only inventory transaction.",
+                                 "This is a bug in pki.lifecycle; use transaction(write=True).")
+
+    def _get(self, collection, key):
+        value = self._doc[collection].get(key)
+        return None if value is None else _copy(value)
+
+    def _put(self, collection, key_field, record):
+        self._writable()
+        key, record = _key(record, key_field), _copy(record)
+        if self._doc[collection].get(key) != record:
+            self._doc[collection][key] = record
+            self.changed = True
+
+    def _delete(self, collection, name):
+        self._writable()
+        if self._doc[collection].pop(name, None) is None:
+            return False
+        self.changed = True
+        return True
+
+    def _list(self, collection):
+        return [_copy(self._doc[collection][k]) for k in sorted(self._doc[collection])]
+
+    def get_ra_profile(self, name):
+        return self._get('ra_profiles', name)
+
+    def put_ra_profile(self, profile):
+        self._put('ra_profiles', 'name', profile)
+
+    def delete_ra_profile(self, name):
+        return self._delete('ra_profiles', name)
+
+    def list_ra_profiles(self):
+        return self._list('ra_profiles')
+
+    def get_token_profile(self, name):
+        return self._get('token_profiles', name)
+
+    def put_token_profile(self, profile):
+        self._put('token_profiles', 'name', profile)
+
+    def delete_token_profile(self, name):
+        return self._delete('token_profiles', name)
+
+    def list_token_profiles(self):
+        return self._list('token_profiles')
+
+    def get_certificate(self, uuid):
+        return self._get('certificates', uuid)
+
+    def put_certificate(self, record):
+        self._put('certificates', 'uuid', record)
+
+    def delete_certificate(self, uuid):
+        return self._delete('certificates', uuid)
+
+    def find_certificates(self, uuid=None, ra_profile=None, state=None, states=None,
+                          identity=None, serial=None, fingerprint_sha256=None,
+                          spki_sha256=None, subject=None, labels=None,
+                          not_after_before=None, renewed_from=None, rekeyed_from=None):
+        given = locals()
+        equal = dict((k, given[k]) for k in EQUALITY_FILTERS if given[k] is not None)
+        if isinstance(states, str):
+            states = [states]
+        found = []
+        for record in self._doc['certificates'].values():
+            if any(record.get(k) != v for k, v in equal.items()):
+                continue
+            if states is not None and record.get('state') not in states:
+                continue
+            if not_after_before is not None:
+                not_after = record.get('not_after')
+                if not isinstance(not_after, str) or not not_after < not_after_before:
+                    continue
+            if labels:
+                have = record.get('labels')
+                have = have if isinstance(have, dict) else {}
+                if any(k not in have or have[k] != v for k, v in labels.items()):
+                    continue
+            found.append(record)
+        # Same order as SQL's ORDER BY created_at, uuid (NULLs first).
+        found.sort(key=lambda r: (r.get('created_at') is not None, r.get('created_at') or '',
+                                  r.get('uuid')))
+        return [_copy(r) for r in found]
+
+    def add_event(self, event):
+        """Append ``event``; returns the id the store gave it."""
+        self._writable()
+        events = self._doc['events']
+        event = _copy(event)
+        event['id'] = events[-1]['id'] + 1 if events else 1
+        events.append(event)
+        self.changed = True
+        return event['id']
+
+    def list_events(self, certificate_uuid=None, limit=None):
+        events = self._doc['events']
+        if certificate_uuid is not None:
+            events = [e for e in events if e.get('certificate_uuid') == certificate_uuid]
+        if limit is not None:
+            # The newest ``limit`` events, oldest first like the full log.
+            events = events[len(events) - int(limit):] if int(limit) > 0 else []
+        return [_copy(e) for e in events]
+
+
+class JsonStore(InventoryStore):
+    """The inventory in the JSON file at ``path`` (created 0600 with its directory)."""
+
+    def __init__(self, path, timeout=None):
+        # The real path, so that two names of one file share one lock file.
+        self.path = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
+        self.url = 'json://' + self.path
+        self.lock_path = self.path + '.lock'
+        self.timeout = busy_timeout() if timeout is None else timeout
+
+    def _error(self, problem, hint):
+        return InventoryError("The inventory %s %s" % (self.path, problem), hint)
+
+    @contextlib.contextmanager
+    def _write_lock(self):
+        directory = os.path.dirname(self.path)
+        try:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o700, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._error("cannot be locked: %s: %s."
+                              % (exc.filename or self.lock_path, exc.strerror),
+                              "Make %s writable by this user, or point `inventory` "
+                              "elsewhere." % directory)
+        try:
+            # Poll rather than block, so that a stuck writer becomes an error, not a hang.
+            deadline, delay = time.monotonic() + self.timeout, 0.0005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise self._error(
+                            "is locked by another writer (waited %g s)." % self.timeout,
+                            "Retry, find the process holding %s, or raise "
+                            "PKI_LIFECYCLE_BUSY_TIMEOUT." % self.lock_path)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.01)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _load(self):
+        try:
+            with open(self.path, 'rb') as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            return _empty()
+        except IsADirectoryError:
+            raise self._error("is a directory.", "Point `inventory` at a file inside it, for "
+                              "example %s." % os.path.join(self.path, 'inventory.json'))
+        except OSError as exc:
+            raise self._error("cannot be read: %s." % exc.strerror, "Fix its permissions.")
+        if not raw:
+            return _empty()  # an empty file (e.g. from touch) is a new inventory
+        fix = ("Repair it by hand or restore it from a backup (pki.lifecycle left it "
+               "unchanged), or point `inventory` at another file.")
+        try:
+            doc = json.loads(raw.decode('utf-8'))
+        except UnicodeDecodeError as exc:
+            raise self._error("is not UTF-8 text (byte %d)." % exc.start, fix)
+        except ValueError as exc:
+            raise self._error("is not valid JSON: %s at line %d, column %d."
+                              % (exc.msg, exc.lineno, exc.colno), fix)
+        if not isinstance(doc, dict) or 'schema_version' not in doc:
+            raise self._error("is not a pki.lifecycle inventory: the top level must be an object "
+                              "with a schema_version.", fix)
+        version = doc['schema_version']
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise self._error("has an invalid schema_version %r." % (version,), fix)
+        if version > SCHEMA_VERSION:
+            raise self._error("was written by a newer pki.lifecycle (schema %d, this one knows "
+                              "%d): upgrade the collection." % (version, SCHEMA_VERSION),
+                              "Nothing was written to it.")
+        for key, kind in COLLECTIONS:
+            value = doc.setdefault(key, kind())
+            items = value.values() if isinstance(value, dict) else value
+            if not isinstance(value, kind) or not all(isinstance(i, dict) for i in items):
+                raise self._error("is not a pki.lifecycle inventory: %r must be an %s of objects."
+                                  % (key, 'object' if kind is dict else 'array'), fix)
+        if not all(isinstance(e.get('id'), int) for e in doc['events']):
+            raise self._error("has an event without an integer id.", fix)
+        if version < SCHEMA_VERSION:
+            _migrate(doc, version)  # written back with the next change
+        return doc
+
+    def _save(self, doc):
+        data = (json.dumps(doc, indent=2, sort_keys=True) + '\n').encode('utf-8')
+        directory = os.path.dirname(self.path)
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)  # keep a mode the user chose
+        except FileNotFoundError:
+            mode = 0o600
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path),
+                                       suffix='.tmp', dir=directory)
+            with os.fdopen(fd, 'wb') as handle:
+                os.fchmod(handle.fileno(), mode)
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+            tmp = None
+        except OSError as exc:
+            raise self._error("could not be written: %s." % exc.strerror,
+                              "Nothing was changed; check disk space and permissions of %s."
+                              % directory)
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        try:
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)  # make the rename itself durable
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            pass  # committed already; some filesystems cannot fsync a directory
+
+    @contextlib.contextmanager
+    def transaction(self, write=True):
+        """Write: exclusive lock from load to save. Read: no lock at all, as with SQLite WAL
+        readers: the file is only ever replaced whole, so one read is one committed state,
+        and a long write transaction does not stall readers."""
+        with self._write_lock() if write else _no_lock():
+            tx = JsonTransaction(self._load(), write)
+            yield tx  # an exception here propagates and nothing is saved
+            if tx.changed:
+                self._save(tx._doc)

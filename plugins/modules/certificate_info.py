@@ -1,0 +1,329 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: certificate_info
+short_description: List certificates in the inventory, with their validation status
+version_added: 0.1.0
+description:
+  - Return the certificates of the inventory that match every filter given, with their
+    validation status, and counts by validation status. Without filters, all of them.
+  - The validation status is derived from the record and the current time, not stored.
+    V(valid), V(expiring) (inside the renewal window of the RA profile's
+    O(pki.lifecycle.ra_profile#module:policy.renew_before), by default the last third of the
+    lifetime), V(expired), V(revoked), or V(invalid) (not issued, V(failed), or not valid yet).
+  - Read only; the CA is not called.
+options:
+  uuid:
+    description:
+      - Only the certificate with this inventory uuid.
+    type: str
+  serial:
+    description:
+      - Only certificates with this serial number, in hexadecimal (colons and leading zeros do not matter).
+    type: str
+  subject:
+    description:
+      - Only certificates with this subject, in the forms
+        O(pki.lifecycle.certificate_issue#module:subject) accepts, compared after normalisation.
+    type: raw
+  ra_profile:
+    description:
+      - Only certificates bound to this RA profile.
+    type: str
+  labels:
+    description:
+      - Only certificates whose labels contain all these keys and values.
+    type: dict
+  state:
+    description:
+      - Only records in one of these states.
+    type: list
+    elements: str
+    choices: [requested, issued, revoked, failed]
+  validation_status:
+    description:
+      - Only certificates with one of these validation statuses.
+    type: list
+    elements: str
+    choices: [valid, expiring, expired, revoked, invalid]
+  due_within_days:
+    description:
+      - Only issued certificates that expire within this many days from now, including those
+        that have expired already (combine with O(validation_status) to leave them out).
+    type: int
+  include_pem:
+    description:
+      - Return each certificate's PEM and chain as well.
+    type: bool
+    default: false
+  include_events:
+    description:
+      - Return each certificate's event log (what was done to it, when, by whom, with what result).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+  - pki.lifecycle.inventory
+  - pki.lifecycle.secrets
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+    details: The module only reads.
+  platform:
+    support: full
+    platforms: posix
+    details: The controller.
+  action_group:
+    support: full
+    membership:
+      - pki.lifecycle.certificates
+requirements:
+  - python >= 3.9
+  - cryptography >= 41
+notes:
+  - "The module runs on the controller, where the inventory and the connector's credentials are.
+    Use it in a play on C(localhost) or with C(delegate_to: localhost); the roles of the
+    collection do that for you."
+author:
+  - pki.lifecycle contributors (@pki-lifecycle)
+seealso:
+  - module: pki.lifecycle.certificate_renew
+'''
+
+EXAMPLES = r'''
+- name: Certificates that expire within 30 days
+  pki.lifecycle.certificate_info:
+    due_within_days: 30
+    validation_status: [valid, expiring]
+  delegate_to: localhost
+  run_once: true
+  register: soon
+
+- name: Fail the run when anything has expired
+  ansible.builtin.assert:
+    that: soon.counts.expired == 0
+    fail_msg: "{{ soon.counts.expired }} certificate(s) have expired"
+  run_once: true
+
+- name: The certificates of one host, with PEMs and history
+  pki.lifecycle.certificate_info:
+    ra_profile: internal-web
+    labels:
+      host: "{{ inventory_hostname }}"
+    state: [issued]
+    include_pem: true
+    include_events: true
+  delegate_to: localhost
+  register: host_certs
+
+- name: Look a certificate up by serial
+  pki.lifecycle.certificate_info:
+    serial: "4c:1f:0e:8b:9a:7d:6c:5b:4a:39:28:17:06:f5:e4:d3"
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+certificates:
+  description: The matching certificates' records (never a private key), oldest first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    uuid:
+      description: The inventory's identifier of the certificate.
+      type: str
+      sample: 5b0d7c55-3f9e-4a49-9f2e-2f4bce0c6e1a
+    serial:
+      description: The serial number, lowercase hexadecimal without separators. Null until the CA has issued.
+      type: str
+      sample: 4c1f0e8b9a7d6c5b4a39281706f5e4d3
+    subject:
+      description: The subject distinguished name, RFC 4514.
+      type: str
+      sample: CN=www.example.org,O=Example Ltd
+    subject_alt_names:
+      description: The subject alternative names, each prefixed by its type.
+      type: list
+      elements: str
+      sample: ["DNS:www.example.org", "DNS:example.org", "IP:192.0.2.10"]
+    issuer:
+      description: The issuer distinguished name, RFC 4514.
+      type: str
+      sample: CN=Example Issuing CA,O=Example Ltd
+    not_before:
+      description: Start of validity, ISO 8601 in UTC.
+      type: str
+      sample: "2026-11-25T16:30:00Z"
+    not_after:
+      description: End of validity, ISO 8601 in UTC.
+      type: str
+      sample: "2027-02-23T16:30:00Z"
+    fingerprint_sha256:
+      description: SHA-256 of the certificate's DER, lowercase hexadecimal.
+      type: str
+      sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    spki_sha256:
+      description: SHA-256 of the DER SubjectPublicKeyInfo (the public key), lowercase hexadecimal.
+      type: str
+      sample: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+    state:
+      description: The record's state. V(requested) is written before the CA is called.
+      type: str
+      choices: [requested, issued, revoked, failed]
+      sample: issued
+    validation_status:
+      description:
+        - Derived from the record and the current time, not stored.
+        - V(expiring) means inside the renewal window (the RA profile's C(renew_before), by default the last third of the lifetime).
+      type: str
+      choices: [valid, expiring, expired, revoked, invalid]
+      sample: valid
+    ra_profile:
+      description: The RA profile the certificate is bound to.
+      type: str
+      sample: internal-web
+    labels:
+      description: The labels of the certificate.
+      type: dict
+      sample: {"host": "web1.example.org", "service": "nginx"}
+    revocation_reason:
+      description: The RFC 5280 revocation reason, when revoked.
+      type: str
+      sample: keyCompromise
+    revoked_at:
+      description: When the certificate was revoked, ISO 8601 in UTC.
+      type: str
+      sample: "2026-12-01T08:00:00Z"
+    failure_reason:
+      description: Why the record is V(failed), when it is.
+      type: str
+    key_source:
+      description: Where the key came from, V(csr) (an external CSR) or V(token) (a token profile).
+      type: str
+      choices: [csr, token]
+      sample: token
+    token_profile:
+      description: The token profile holding the key, when the key source is V(token).
+      type: str
+      sample: web-keys
+    key_ref:
+      description: The reference of the key in its token profile (C(token_profile:key)); never the key itself.
+      type: str
+      sample: web-keys:www.example.org
+    created_at:
+      description: When the record was created, ISO 8601 in UTC.
+      type: str
+      sample: "2026-11-25T16:29:58Z"
+    updated_at:
+      description: When the record last changed, ISO 8601 in UTC.
+      type: str
+      sample: "2026-11-25T16:30:01Z"
+    lineage:
+      description: Where the certificate comes from.
+      type: dict
+      contains:
+        renewed_from:
+          description: The uuid of the certificate this one renews, or null.
+          type: str
+        rekeyed_from:
+          description: The uuid of the certificate this one rekeys, or null.
+          type: str
+    certificate_pem:
+      description: The certificate, PEM (empty when the record holds none).
+      type: str
+      returned: when O(include_pem=true)
+    chain_pem:
+      description: Its issuer chain, PEM.
+      type: str
+      returned: when O(include_pem=true)
+    events:
+      description: The certificate's event log, oldest first.
+      type: list
+      elements: dict
+      returned: when O(include_events=true)
+      contains:
+        id:
+          description: The event's number, increasing.
+          type: int
+        time:
+          description: When, ISO 8601 in UTC.
+          type: str
+        operation:
+          description: What was done, for example V(issue), V(renew), V(rekey), V(revoke), V(recover).
+          type: str
+        result:
+          description: V(changed), V(unchanged), V(failed) or V(requested).
+          type: str
+        message:
+          description: What happened, in one sentence.
+          type: str
+        who:
+          description: Who did it, C(user@host:pid).
+          type: str
+        certificate_uuid:
+          description: The certificate's uuid.
+          type: str
+        ra_profile:
+          description: The RA profile at the time.
+          type: str
+counts:
+  description: How many certificates were returned, in total and by validation status.
+  returned: always
+  type: dict
+  sample: {"total": 12, "valid": 9, "expiring": 2, "expired": 0, "revoked": 1, "invalid": 0}
+  contains:
+    total:
+      description: All returned certificates.
+      type: int
+    valid:
+      description: Valid and not yet due for renewal.
+      type: int
+    expiring:
+      description: Valid but inside the renewal window.
+      type: int
+    expired:
+      description: Past their end of validity.
+      type: int
+    revoked:
+      description: Revoked.
+      type: int
+    invalid:
+      description: Not issued, failed, or not valid yet.
+      type: int
+'''
+
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
+
+
+def main():
+    module = PkiModule(
+        argument_spec=dict(
+            uuid=dict(type='str'),
+            serial=dict(type='str'),
+            subject=dict(type='raw'),
+            ra_profile=dict(type='str'),
+            labels=dict(type='dict'),
+            state=dict(type='list', elements='str', choices=['requested', 'issued', 'revoked', 'failed']),
+            validation_status=dict(type='list', elements='str',
+                                   choices=['valid', 'expiring', 'expired', 'revoked', 'invalid']),
+            due_within_days=dict(type='int'),
+            include_pem=dict(type='bool', default=False),
+            include_events=dict(type='bool', default=False),
+        ),
+    )
+    module.run('info')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,316 @@
+"""The seed's four operations on the embedded CA, run as users run them: real playbooks.
+
+Every assertion is on returned values, on the inventory's contents (opened independently
+with sqlite3 / json), or on openssl's own verdict.
+"""
+import json
+import os
+import sqlite3
+import subprocess
+
+import pytest
+
+from harness.playbook import run_playbook
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def openssl(*args, input_text=None):
+    return subprocess.run(['openssl'] + list(args), input=input_text, capture_output=True, text=True)
+
+
+def verify(cert_pem, ca_pem, tmp_path, crl_pem=None):
+    (tmp_path / 'leaf.pem').write_text(cert_pem)
+    (tmp_path / 'ca.pem').write_text(ca_pem)
+    args = ['verify', '-CAfile', str(tmp_path / 'ca.pem')]
+    if crl_pem:
+        (tmp_path / 'crl.pem').write_text(crl_pem)
+        args += ['-crl_check', '-CRLfile', str(tmp_path / 'crl.pem')]
+    return openssl(*(args + [str(tmp_path / 'leaf.pem')]))
+
+
+def snapshot(inventory_path):
+    """Byte-for-byte for JSON, row-for-row for SQLite."""
+    if inventory_path.endswith('.json'):
+        with open(inventory_path, 'rb') as handle:
+            return handle.read()
+    conn = sqlite3.connect('file:%s?mode=ro' % inventory_path, uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def certificate_rows(inventory_path):
+    if inventory_path.endswith('.json'):
+        with open(inventory_path) as handle:
+            return list(json.load(handle)['certificates'].values())
+    conn = sqlite3.connect('file:%s?mode=ro' % inventory_path, uri=True)
+    try:
+        return [json.loads(row[0]) for row in conn.execute('SELECT data FROM certificates')]
+    finally:
+        conn.close()
+
+
+PROFILE_TASKS = """
+    - name: RA profile
+      pki.lifecycle.ra_profile:
+        name: web
+        connector: local
+        connector_options: {directory: "{{ work }}/ca"}
+        policy: {allowed_names: ["*.example.test", "example.test"], max_validity_days: 90, renew_before: "30"}
+    - name: token profile
+      pki.lifecycle.token_profile:
+        name: keys
+        type: file
+        options: {path: "{{ work }}/keys"}
+"""
+
+
+def play(tasks, inventory):
+    return """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    work: "%s"
+  module_defaults:
+    group/pki.lifecycle.certificates:
+      inventory: "%s"
+  tasks:
+%s
+""" % (os.path.dirname(inventory.split('://', 1)[-1]), inventory, tasks)
+
+
+@pytest.fixture(params=['sqlite', 'json'])
+def inventory(request, tmp_path):
+    path = str(tmp_path / ('inventory.db' if request.param == 'sqlite' else 'inventory.json'))
+    return '%s://%s' % (request.param, path), path
+
+
+def make_csr(tmp_path, name, key_args=('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'), sans=None):
+    key, csr = tmp_path / (name + '.key'), tmp_path / (name + '.csr')
+    args = ['req', '-new', '-nodes'] + list(key_args) + ['-keyout', str(key), '-out', str(csr),
+                                                          '-subj', '/CN=%s' % name]
+    args += ['-addext', 'subjectAltName=%s' % (sans or 'DNS:%s' % name)]
+    out = openssl(*args)
+    assert out.returncode == 0, out.stderr
+    return str(csr)
+
+
+def test_whole_lifecycle(inventory, tmp_path):
+    url, path = inventory
+    csr = make_csr(tmp_path, 'www.example.test')
+    tasks = PROFILE_TASKS + """
+    - name: issue from csr
+      pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(csr)s", labels: {host: www}}
+    - name: issue from generated key
+      register: api
+      pki.lifecycle.certificate_issue:
+        ra_profile: web
+        token_profile: keys
+        key: api
+        generate_key: true
+        key_type: rsa
+        key_size: 2048
+        subject: CN=api.example.test
+        subject_alt_names: [DNS:api.example.test]
+    - name: rerun csr
+      pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(csr)s"}
+    - name: rerun generated
+      pki.lifecycle.certificate_issue:
+        ra_profile: web
+        token_profile: keys
+        key: api
+        generate_key: true
+        subject: CN=api.example.test
+        subject_alt_names: [DNS:api.example.test]
+    """ % dict(csr=csr)
+    tasks += """
+    - name: renew not due
+      pki.lifecycle.certificate_renew: {certificate: "{{ api.certificate.uuid }}"}
+    - name: renew due
+      pki.lifecycle.certificate_renew: {certificate: "{{ api.certificate.uuid }}", renew_before: "100%"}
+      register: renewed
+    - name: renew due again follows the lineage
+      pki.lifecycle.certificate_renew: {certificate: "{{ api.certificate.uuid }}"}
+    - name: rekey with same key
+      pki.lifecycle.certificate_rekey: {certificate: "{{ renewed.certificate.uuid }}", token_profile: keys, key: api}
+      ignore_errors: true
+    - name: rekey
+      pki.lifecycle.certificate_rekey:
+        certificate: "{{ renewed.certificate.uuid }}"
+        token_profile: keys
+        key: api-2
+        generate_key: true
+      register: rekeyed
+    - name: rekey rerun
+      pki.lifecycle.certificate_rekey:
+        certificate: "{{ renewed.certificate.uuid }}"
+        token_profile: keys
+        key: api-2
+        generate_key: true
+    - name: revoke check mode
+      pki.lifecycle.certificate_revoke: {certificate: "{{ rekeyed.certificate.serial }}", reason: keyCompromise}
+      check_mode: true
+    - name: revoke
+      pki.lifecycle.certificate_revoke: {certificate: "{{ rekeyed.certificate.serial }}", reason: keyCompromise}
+    - name: revoke again
+      pki.lifecycle.certificate_revoke: {certificate: "{{ rekeyed.certificate.uuid }}", reason: keyCompromise}
+    - name: info
+      pki.lifecycle.certificate_info: {include_pem: true}
+"""
+    run = run_playbook(play(tasks, url), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    first = run.result('issue from csr')
+    gen = run.result('issue from generated key')
+    assert first['changed'] and gen['changed']
+    assert not run.result('rerun csr')['changed']
+    assert not run.result('rerun generated')['changed']
+    assert run.result('rerun csr')['certificate']['uuid'] == first['certificate']['uuid']
+    assert first['certificate']['subject_alt_names'] == ['DNS:www.example.test']
+    assert first['certificate']['labels'] == {'host': 'www'}
+    ca_pem = first['chain_pem']
+    assert verify(first['certificate_pem'], ca_pem, tmp_path).returncode == 0
+    assert verify(gen['certificate_pem'], ca_pem, tmp_path).returncode == 0
+    assert 'Not due' in run.result('renew not due')['reason'] and not run.result('renew not due')['changed']
+    renewed = run.result('renew due')
+    assert renewed['changed']
+    assert renewed['certificate']['lineage']['renewed_from'] == gen['certificate']['uuid']
+    assert renewed['certificate']['spki_sha256'] == gen['certificate']['spki_sha256']
+    assert renewed['certificate']['serial'] != gen['certificate']['serial']
+    assert not run.result('renew due again follows the lineage')['changed']
+    same = run.result('rekey with same key')
+    assert run.status('rekey with same key') == 'failed' and 'same key' in same['msg']
+    rekeyed = run.result('rekey')
+    assert rekeyed['changed'] and rekeyed['certificate']['spki_sha256'] != gen['certificate']['spki_sha256']
+    assert rekeyed['certificate']['lineage']['rekeyed_from'] == renewed['certificate']['uuid']
+    assert not run.result('rekey rerun')['changed']
+    assert run.result('revoke check mode')['changed']
+    revoked = run.result('revoke')
+    assert revoked['changed'] and revoked['certificate']['state'] == 'revoked'
+    assert not run.result('revoke again')['changed']
+    crl = open(revoked['crl_path']).read()
+    text = openssl('crl', '-noout', '-text', input_text=crl).stdout
+    assert rekeyed['certificate']['serial'].upper().lstrip('0') in text.replace(':', '').upper()
+    assert 'Key Compromise' in text
+    assert verify(rekeyed['certificate_pem'], ca_pem, tmp_path, crl_pem=crl).returncode != 0
+    assert verify(renewed['certificate_pem'], ca_pem, tmp_path, crl_pem=crl).returncode == 0
+
+    info = run.result('info')
+    assert info['counts']['total'] == 4 and info['counts']['revoked'] == 1
+    rows = dict((r['uuid'], r) for r in certificate_rows(path))
+    assert len(rows) == 4
+    assert rows[rekeyed['certificate']['uuid']]['revocation_reason'] == 'keyCompromise'
+    assert all('PRIVATE KEY' not in json.dumps(r) for r in rows.values())
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+
+
+def test_check_mode_writes_nothing(inventory, tmp_path):
+    url, path = inventory
+    run = run_playbook(play(PROFILE_TASKS, url), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    before = snapshot(path)
+    tasks = """
+    - name: issue in check mode
+      pki.lifecycle.certificate_issue:
+        ra_profile: web
+        token_profile: keys
+        key: new
+        generate_key: true
+        subject: CN=new.example.test
+      check_mode: true
+"""
+    run = run_playbook(play(tasks, url), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    assert run.result('issue in check mode')['changed']
+    assert snapshot(path) == before
+    assert not os.path.exists(os.path.join(os.path.dirname(path), 'keys', 'new.pem'))
+
+
+BAD_INPUT = [
+    ('malformed pem', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "-----BEGIN CERTIFICATE REQUEST-----\\nnot base64\\n-----END CERTIFICATE REQUEST-----\\n"}', 'CSR'),
+    ('tampered csr', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(tampered)s"}', 'signature'),
+    ('rsa 1024', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(weak)s"}', '2048'),
+    ('san not allowed', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(evil)s"}', 'does not allow'),
+    ('unknown profile', 'pki.lifecycle.certificate_issue: {ra_profile: nope, csr: "%(good)s"}', 'pki.lifecycle.ra_profile'),
+    ('disabled profile', 'pki.lifecycle.certificate_issue: {ra_profile: paused, csr: "%(good)s"}', 'disabled'),
+    ('unknown attribute', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(good)s", attributes: {colour: red}}', 'Valid issue attributes'),
+    ('unknown reason', 'pki.lifecycle.certificate_revoke: {certificate: "{{ issued.certificate.uuid }}", reason: because}', 'keyCompromise'),
+    ('renew unknown', 'pki.lifecycle.certificate_renew: {certificate: "00112233aabb"}', 'not in the inventory'),
+    ('revoke unknown', 'pki.lifecycle.certificate_revoke: {certificate: "0a0b0c", reason: superseded}', 'not in the inventory'),
+    ('rekey same key', 'pki.lifecycle.certificate_rekey: {certificate: "{{ issued.certificate.uuid }}", csr: "%(good)s"}', 'same key'),
+    ('unknown token key', 'pki.lifecycle.certificate_issue: {ra_profile: web, token_profile: keys, key: missing, subject: CN=a.example.test}', 'generate_key'),
+]
+
+
+def test_bad_input_changes_nothing(inventory, tmp_path):
+    url, path = inventory
+    good = make_csr(tmp_path, 'good.example.test')
+    weak = make_csr(tmp_path, 'weak.example.test', key_args=('-newkey', 'rsa:1024'))
+    evil = make_csr(tmp_path, 'evil.example.test', sans='DNS:evil.example.test,DNS:www.attacker.test')
+    pem = open(good).read()
+    body = pem.splitlines()
+    # Flip one character inside the signature (near the end of the base64 body).
+    line = body[-2]
+    body[-2] = line[:-3] + ('A' if line[-3] != 'A' else 'B') + line[-2:]
+    tampered = tmp_path / 'tampered.csr'
+    tampered.write_text('\n'.join(body) + '\n')
+    setup = PROFILE_TASKS + """
+    - name: disabled profile
+      pki.lifecycle.ra_profile: {name: paused, enabled: false, connector_options: {directory: "{{ work }}/ca2"}}
+    - name: issued
+      pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%s"}
+""" % good
+    run = run_playbook(play(setup, url), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    before = snapshot(path)
+    values = dict(good=good, weak=weak, evil=evil, tampered=str(tampered))
+    tasks = """
+    - name: issued
+      pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%s"}
+      register: issued
+""" % good
+    for name, task, _needle in BAD_INPUT:
+        tasks += '    - name: %s\n      %s\n      ignore_errors: true\n' % (name, task % values)
+    run = run_playbook(play(tasks, url), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    for name, _task, needle in BAD_INPUT:
+        result = run.result(name)
+        assert run.status(name) == 'failed', (name, result)
+        assert needle in result['msg'], (name, result['msg'])
+    assert snapshot(path) == before
+
+
+def test_corrupted_inventories_are_refused_untouched(tmp_path):
+    broken_json = tmp_path / 'broken.json'
+    broken_json.write_text('{"schema_version": 1, "certificates": {')
+    not_db = tmp_path / 'notadb.db'
+    not_db.write_bytes(b'this is not a database\n' * 10)
+    tasks = """
+    - name: json
+      pki.lifecycle.certificate_info: {inventory: "json://%s"}
+      ignore_errors: true
+    - name: sqlite
+      pki.lifecycle.certificate_info: {inventory: "sqlite://%s"}
+      ignore_errors: true
+""" % (broken_json, not_db)
+    before = (broken_json.read_bytes(), not_db.read_bytes())
+    run = run_playbook(play(tasks, 'json://%s' % broken_json), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    assert run.status('json') == 'failed' and 'JSON' in run.result('json')['msg']
+    assert run.status('sqlite') == 'failed' and 'SQLite' in run.result('sqlite')['msg']
+    assert (broken_json.read_bytes(), not_db.read_bytes()) == before
+    assert sorted(os.listdir(tmp_path)) == sorted(os.listdir(tmp_path))
+
+
+def test_demo_playbook(tmp_path):
+    run = run_playbook(os.path.join(REPO, 'playbooks', 'demo.yml'), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    for source in ('an external CSR', 'the existing key', 'a key generated'):
+        first = [r for r in run.results if source in r['task'] and '(first)' in r['task']]
+        second = [r for r in run.results if source in r['task'] and '(second)' in r['task']]
+        assert first and first[-1]['status'] == 'changed', source
+        assert second and second[-1]['status'] == 'ok', source
+    assert 'Rekeyed' in run.result('Rekey api.demo.test onto a new generated key')['reason']
+    summary = run.result('Summary')['msg']
+    assert any('CRL lists serial' in line and line.endswith('True') for line in summary), summary
