@@ -31,7 +31,7 @@ demo: venv collection
 	$(BIN)/ansible-playbook playbooks/demo.yml
 
 test: venv collection servers
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n 2 tests
 
 unit: venv collection
 	$(BIN)/pytest -q tests/unit

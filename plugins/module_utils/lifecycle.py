@@ -202,6 +202,9 @@ def new_record(ctx, profile, request, labels, lineage=None):
         csr_pem=request.get('csr_pem') or '', renewed_from=None, rekeyed_from=None,
         revocation_reason=None, revoked_at=None, labels=dict(labels or {}), failure_reason=None,
         connector_data={}, requested_by=ctx.who, created_at=stamp, updated_at=stamp,
+        # How a token-key CSR was built, so renewal can build the same request again.
+        request_attributes=dict((k, request.get(k)) for k in ('extensions', 'signature_algorithm', 'digest')
+                                if request.get(k)),
     )
     record.update(lineage or {})
     return record
@@ -711,10 +714,12 @@ def renew_one(ctx, tx_record, p, connector=None, profile=None):
                                  'Renewal keeps the key; use pki.lifecycle.certificate_rekey to change it.')
         elif record['key_source'] == 'token':
             token_name, _sep, key_name = (record.get('key_ref') or '').partition(':')
+            built = record.get('request_attributes') or {}
             request = resolve_request(ctx, tx, profile, dict(
                 token_profile=record.get('token_profile') or token_name, key=key_name,
-                subject=record['subject'], subject_alt_names=record['subject_alt_names'], digest='sha256'),
-                previous=record)
+                subject=record['subject'], subject_alt_names=record['subject_alt_names'],
+                extensions=built.get('extensions'), signature_algorithm=built.get('signature_algorithm'),
+                digest=built.get('digest') or 'sha256'), previous=record)
             if request['spki_sha256'] != record['spki_sha256']:
                 raise TokenError('The key %r in token profile %r no longer matches certificate %s.'
                                  % (key_name, record.get('token_profile'), record['uuid']),
@@ -756,7 +761,8 @@ def find_by_subject(ctx, tx, p):
                          'Name the certificate by uuid or serial, or give subject.')
     load_profile(ctx, tx, p['ra_profile'], 'renew')
     subject = x509lib.normalize_subject(x509lib.parse_subject(p['subject']))
-    found = [r for r in tx.find_certificates(ra_profile=p['ra_profile'], state='issued') if r['subject'] == subject]
+    found = [r for r in tx.find_certificates(ra_profile=p['ra_profile'], state='issued', labels=p.get('labels') or None)
+             if r['subject'] == subject]
     if not found:
         raise InputError('No issued certificate with subject %s in RA profile %r.' % (subject, p['ra_profile']),
                          'Only certificates issued through an RA profile can be renewed; issue it first.')
@@ -816,6 +822,7 @@ def renew_due(ctx):
 
 def op_rekey(ctx):
     p = ctx.params
+    revoke_reason = normalize_reason(p.get('revoke_reason') or 'superseded')
     with ctx.store.transaction(write=False) as tx:
         given = find_certificate(ctx, tx, p['certificate'], 'rekeyed')
         record = lineage_head(tx, given)
@@ -846,7 +853,7 @@ def op_rekey(ctx):
                     certificate_pem='', chain_pem='', fullchain_pem='')
     reason = reason or 'Rekeyed serial %s as serial %s with a new key.' % (record['serial'], new['serial'])
     if changed and p.get('revoke_previous'):
-        revoke_record(ctx, connector, profile, record, p.get('revoke_reason') or 'superseded', {})
+        revoke_record(ctx, connector, profile, record, revoke_reason, {})
         reason += ' The previous certificate was revoked.'
     if changed and p.get('destroy_previous_key') and record['key_source'] == 'token':
         with ctx.store.transaction(write=False) as tx:
@@ -899,7 +906,7 @@ def op_revoke(ctx):
     current, facts = revoke_record(ctx, connector, profile, record, reason, attributes)
     result = certificate_result(current, True, 'Revoked serial %s with reason %s.' % (current['serial'], reason),
                                 ctx, before=before)
-    result.update(facts)
+    result.update(dict((k, facts[k]) for k in ('crl_path', 'crl_number') if k in facts))
     return result
 
 

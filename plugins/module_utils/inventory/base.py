@@ -52,6 +52,7 @@ CERTIFICATE_FIELDS = (
     'failure_reason',     # str or None
     'connector_data',     # dict, connector-specific, no secrets (e.g. ACME order URL)
     'requested_by',       # str, 'user@host:pid' of the writer of the 'requested' record
+    'request_attributes',  # dict: extensions, signature_algorithm, digest of a token-key CSR
     'created_at',         # str ISO 8601
     'updated_at',         # str ISO 8601
 )
