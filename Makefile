@@ -9,7 +9,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test unit integration servers venv collection sanity lint bench clean
+.PHONY: demo test unit integration servers venv collection sanity lint package-test bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -30,11 +30,44 @@ servers:
 demo: venv collection
 	$(BIN)/ansible-playbook playbooks/demo.yml
 
+# The quality gates run first; a failing gate does not stop the tests, but fails `make test`.
 test: venv collection servers
-	$(BIN)/pytest -q -n 2 tests
+	@rc=0; $(MAKE) -k --no-print-directory sanity lint || rc=$$?; \
+	$(BIN)/pytest -q -n 2 tests || rc=$$?; exit $$rc
+
+# ansible-test sanity on a copy of the tree, offline, no ignore entries (scripts/sanity.sh).
+sanity: venv servers
+	bash scripts/sanity.sh
+
+# ansible-lint (production profile, .ansible-lint: roles, playbooks, galaxy.yml, meta/),
+# changelog fragments, collection docs.
+lint: venv collection
+	$(BIN)/ansible-lint --offline --nocolor
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs self $(COLLECTION_LINK)
+
+# The galaxy tarball holds what a user needs, installs offline and runs playbooks/demo.yml;
+# ansible-builder makes an execution environment context (also run by `make test` via tests/).
+package-test: venv collection
+	$(BIN)/pytest -q tests/integration/test_packaging.py
 
 unit: venv collection
 	$(BIN)/pytest -q tests/unit
+
+# Benchmarks (bench/README.md), ~30 min. The baseline, community.crypto from PyPI's `ansible`
+# package, goes into its own environment .venv-bench: never a dependency of the collection.
+BENCH_VENV := $(CURDIR)/.venv-bench
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --no-deps 'ansible>=12,<13'
+	touch $@
+
+bench: venv collection $(BENCH_VENV)/.installed
+	$(BIN)/python bench/bench_issuance.py
+	$(BIN)/python bench/bench_renewal.py
+	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python bench/bench_memory.py
+	$(BIN)/python bench/bench_concurrency.py
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS) tests/output .pytest_cache

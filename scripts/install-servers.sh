@@ -10,6 +10,9 @@ command -v cfssl >/dev/null || need+=(golang-cfssl)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
+# quality gates: scripts/sanity.sh copies the tree with rsync; ansible-test's shellcheck test
+command -v rsync >/dev/null || need+=(rsync)
+command -v shellcheck >/dev/null || need+=(shellcheck)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

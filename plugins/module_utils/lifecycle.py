@@ -33,6 +33,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import (
     ConnectorError, InputError, PkiError, PolicyError, TokenError, ValidationError,
 )
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate as migratelib
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import describe, open_store
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys import csr as csrlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import KeySpec
@@ -47,7 +48,12 @@ VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid')
 SECRET_WORDS = ('token', 'password', 'passphrase', 'secret', 'pin', 'hmac', 'private')
 # How long a run waits for another run that is issuing the same certificate.
 PENDING_WAIT_SECONDS = float(os.environ.get('PKI_LIFECYCLE_PENDING_WAIT', '300'))
+# When neither the store nor a pid can tell whether the writer of a 'requested' record (on
+# another host) is alive, the record counts as in progress this long after its updated_at.
+REQUEST_LEASE_SECONDS = float(os.environ.get('PKI_LIFECYCLE_REQUEST_LEASE', '240'))
 CLOCK_SKEW_SECONDS = 300
+# Due certificates renewed per batch (one reservation and one store transaction each).
+RENEW_BATCH_SIZE = 500
 
 
 # --------------------------------------------------------------------------- helpers
@@ -61,6 +67,13 @@ def iso(moment):
 
 
 def parse_iso(text):
+    # The fixed layout iso() writes, without strptime (50x slower; a due sweep parses a lot).
+    if isinstance(text, str) and len(text) == 20 and text[4] == '-' and text[10] == 'T' and text[19] == 'Z':
+        try:
+            return datetime.datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                                     int(text[14:16]), int(text[17:19]), tzinfo=datetime.timezone.utc)
+        except ValueError:
+            pass  # strptime says what is wrong
     return datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc)
 
 
@@ -99,6 +112,7 @@ class Context(object):
     def store(self):
         if self._store is None:
             self._store = open_store(self.params.get('inventory'), password=self.params.get('inventory_password'))
+            self._store.set_writer(self.who)  # lets other controllers see this writer is alive
         return self._store
 
     @property
@@ -177,6 +191,8 @@ def certificate_result(record, changed, reason, ctx, before=None, renew_before=N
         certificate_pem=cert, chain_pem=chain,
         fullchain_pem=(cert + chain) if cert else '',
     )
+    if record.get('state') == 'requested' and (record.get('connector_data') or {}).get('challenge_data'):
+        result['challenge_data'] = record['connector_data']['challenge_data']
     if ctx.diff_mode:
         result['diff'] = dict(before=before or {}, after=diff_view(record) if changed else (before or {}))
     return result
@@ -246,9 +262,18 @@ def connector_secrets(cls, given):
 def make_connector(ctx, profile):
     cls = connector_class(profile['connector'])
     secrets = connector_secrets(cls, ctx.params.get('connector_secrets'))
+    context = dict(inventory_dir=ctx.inventory_dir, check_mode=ctx.check_mode)
+    ca_token = (profile.get('connector_options') or {}).get('ca_token_profile')
+    if ca_token:
+        # The CA key is in a token profile; a connector never reads the inventory, so the store
+        # is resolved here (its PIN: connector_secrets.ca_pin, else token_secrets).
+        token_secrets = dict(ctx.params.get('token_secrets') or {})
+        if secrets.get('ca_pin'):
+            token_secrets['pin'] = secrets['ca_pin']
+        with ctx.store.transaction(write=False) as tx:
+            context['ca_key_store'] = token_store(ctx, tx, ca_token, token_secrets)
     return cls(profile['name'], profile.get('connector_options') or {}, secrets,
-               policy=profile.get('policy') or {},
-               context=dict(inventory_dir=ctx.inventory_dir, check_mode=ctx.check_mode))
+               policy=profile.get('policy') or {}, context=context)
 
 
 def check_attributes(cls, attributes, kind):
@@ -266,23 +291,25 @@ def merged_attributes(profile, given, kind='issue'):
     return attributes
 
 
-def refuse_secret_keys(options, where, secrets_option):
+def refuse_secret_keys(options, where, secrets_option, declared=()):
+    """Refuse option names that look like secrets, except the ones the connector or token type
+    declares as (non-secret) options, e.g. token_label, ca_token_profile, ca_private_key (a path)."""
     for key in options or {}:
-        if any(word in key.lower() for word in SECRET_WORDS):
+        if key not in declared and any(word in key.lower() for word in SECRET_WORDS):
             raise InputError('%s holds %r, which looks like a secret; secrets are never stored.' % (where, key),
                              'Pass it in %s instead.' % secrets_option)
 
 
 # --------------------------------------------------------------------------- key sources
 
-def token_store(ctx, tx, name):
+def token_store(ctx, tx, name, secrets=None):
     record = tx.get_token_profile(name)
     if record is None:
         known = [p['name'] for p in tx.list_token_profiles()]
         raise InputError('Token profile %r is not in the inventory.' % name,
                          'Create it with pki.lifecycle.token_profile, or use one of: %s.'
                          % (', '.join(sorted(known)) or 'none defined yet'))
-    return open_key_store(record, ctx.params.get('token_secrets') or {})
+    return open_key_store(record, (ctx.params.get('token_secrets') or {}) if secrets is None else secrets)
 
 
 def resolve_request(ctx, tx, profile, params, previous=None):
@@ -428,6 +455,45 @@ def _pid_alive(requested_by):
     return True
 
 
+def _same_host(requested_by):
+    try:
+        return requested_by.rsplit(':', 1)[0].split('@', 1)[1] == socket.gethostname()
+    except (AttributeError, IndexError):
+        return False
+
+
+def _writer_alive(tx, record):
+    """Is the writer of a 'requested' record still at work? The store's word first (PostgreSQL
+    sees whether that writer's connection is open, on any controller), then the pid when the
+    writer ran on this host, else a lease: REQUEST_LEASE_SECONDS from the record's updated_at."""
+    requested_by = record.get('requested_by')
+    known = tx.writer_alive(requested_by) if requested_by else None
+    if known is not None:
+        return known
+    if _same_host(requested_by):
+        return _pid_alive(requested_by)
+    try:
+        age = (utcnow() - parse_iso(record.get('updated_at'))).total_seconds()
+    except (TypeError, ValueError):
+        return True
+    return age < REQUEST_LEASE_SECONDS
+
+
+def _test_pause(stage):
+    """TEST-ONLY crash hook; inert unless the environment variable PKI_LIFECYCLE_TEST_PAUSE_AT
+    (comma-separated stage names: during_reserve, after_reserve, after_ca_call, before_store)
+    names ``stage``. Then this process writes its pid to $PKI_LIFECYCLE_TEST_PAUSE_DIR/<stage>.<pid>
+    and sleeps, so that tests/integration/test_crash_safety.py can SIGKILL it right there.
+    Never set it outside tests."""
+    stages = os.environ.get('PKI_LIFECYCLE_TEST_PAUSE_AT')
+    if not stages or stage not in stages.split(','):
+        return
+    directory = os.environ.get('PKI_LIFECYCLE_TEST_PAUSE_DIR') or '.'
+    with open(os.path.join(directory, '%s.%d' % (stage, os.getpid())), 'w') as handle:
+        handle.write(str(os.getpid()))
+    time.sleep(float(os.environ.get('PKI_LIFECYCLE_TEST_PAUSE_SECONDS', '120')))
+
+
 def pending_for_identity(tx, identity):
     return tx.find_certificates(identity=identity, state='requested')
 
@@ -513,22 +579,37 @@ def issue_into(ctx, connector, profile, request, attributes, validity_days, labe
         # A generated key must exist before the identity (which holds its public key) is decided.
         materialize_key(request)
     deadline = time.time() + PENDING_WAIT_SECONDS
+    resuming = False
     while True:
         with ctx.store.transaction() as tx:
             if not force and operation == 'issue':
                 existing = current_for_identity(tx, request['identity'], ctx.now)
                 if existing is not None:
-                    return existing, False, 'An issued, unexpired certificate with the same RA profile, ' \
-                        'subject, names and key exists (serial %s).' % existing['serial']
+                    return existing, False, _exists_reason(existing)
             pending = [p for p in pending_for_identity(tx, request['identity'])
                        if operation == 'issue' or p.get('renewed_from') == (lineage or {}).get('renewed_from')]
-            alive = [p for p in pending if _pid_alive(p.get('requested_by'))]
+            # A request an earlier call left waiting (ACME challenges): this call finishes it.
+            awaiting = sorted([p for p in pending if (p.get('connector_data') or {}).get('awaiting_challenges')],
+                              key=lambda p: (p['created_at'], p['uuid']))
+            if awaiting:
+                if ctx.check_mode:
+                    return None, True, 'Would finish the pending request %s through RA profile %r.' % (
+                        awaiting[-1]['uuid'], profile['name'])
+                record = awaiting[-1]
+                # Claimed: from now on it is this run's request; another run waits for it.
+                record['connector_data'] = dict(record['connector_data'], awaiting_challenges=False)
+                record.update(requested_by=ctx.who, updated_at=iso(utcnow()))
+                tx.put_certificate(record)
+                resuming = True
+                break
+            alive = [p for p in pending if _writer_alive(tx, p)]
             stale = [p for p in pending if p not in alive]
             if not alive and not stale:
                 if ctx.check_mode:
                     return None, True, 'Would %s a certificate through RA profile %r.' % (operation, profile['name'])
                 record = new_record(ctx, profile, request, labels, lineage)
                 tx.put_certificate(record)
+                _test_pause('during_reserve')
                 break
         # Another run is issuing the same certificate, or one crashed: wait or recover, then decide again.
         for record in stale:
@@ -546,17 +627,29 @@ def issue_into(ctx, connector, profile, request, attributes, validity_days, labe
             if done and done['state'] == 'issued':
                 return done, False, 'Another run renewed this certificate at the same time (serial %s).' % done['serial']
 
+    _test_pause('after_reserve')
     try:
-        csr_pem = materialize_csr(request)
-        if operation == 'issue' or previous is None:
-            outcome = connector.issue(csr_pem, attributes, validity_days=validity_days, record=record)
+        if resuming:
+            # Finish with the CSR the CA's order was made for; a failure leaves the record failed
+            # (with its connector data, e.g. the ACME order URL) and a rerun starts afresh.
+            csr_pem = record.get('csr_pem') or materialize_csr(request)
+            outcome = connector.resume(record, csr_pem)
+            if outcome is None:
+                raise ConnectorError('The CA has nothing to finish for the pending request %s.' % record['uuid'],
+                                     'Run the task again: a new request is made.')
+            record['connector_data'] = dict((k, v) for k, v in record['connector_data'].items()
+                                            if k not in ('awaiting_challenges', 'challenge_data'))
         else:
-            outcome = connector.renew(csr_pem, previous, attributes, validity_days=validity_days, record=record)
-    except ConnectorError as exc:
-        _abandon(ctx, record, exc, operation)
-        raise
+            csr_pem = materialize_csr(request)
+            if operation == 'issue' or previous is None:
+                outcome = connector.issue(csr_pem, attributes, validity_days=validity_days, record=record)
+            else:
+                outcome = connector.renew(csr_pem, previous, attributes, validity_days=validity_days, record=record)
     except PkiError as exc:
-        _abandon(ctx, record, exc, operation)
+        if resuming:
+            _fail(ctx, record, exc.message, operation)
+        else:
+            _abandon(ctx, record, exc, operation)
         raise
     except Exception as exc:  # pylint: disable=broad-except
         # Unknown failure after the CA may have been called: keep the record for recovery.
@@ -564,10 +657,12 @@ def issue_into(ctx, connector, profile, request, attributes, validity_days, labe
         raise PkiError('Issuing failed with an unexpected error: %s.' % exc,
                        'The record %s is kept as failed; see the event log.' % record['uuid'])
 
+    _test_pause('after_ca_call')
     if isinstance(outcome, Pending):
         with ctx.store.transaction() as tx:
             current = tx.get_certificate(record['uuid'])
-            current['connector_data'] = dict(outcome.connector_data)
+            current['connector_data'] = dict(outcome.connector_data, awaiting_challenges=True,
+                                             challenge_data=outcome.challenge_data)
             current['csr_pem'] = csr_pem
             current['updated_at'] = iso(utcnow())
             tx.put_certificate(current)
@@ -582,12 +677,13 @@ def issue_into(ctx, connector, profile, request, attributes, validity_days, labe
         raise ValidationError('The CA issued a certificate that fails validation: %s' % exc.message,
                               'The record %s is stored as failed; check the RA profile and the CA.' % record['uuid'],
                               details=dict(certificate=public_record(record)))
+    _test_pause('before_store')
     with ctx.store.transaction() as tx:
         record['state'] = 'issued'
         record['updated_at'] = iso(utcnow())
         tx.put_certificate(record)
         ctx.event(tx, operation, 'changed', 'Issued serial %s through RA profile %r.' % (record['serial'],
-                                                                                        profile['name']), record)
+                                                                                         profile['name']), record)
     return record, True, None
 
 
@@ -614,18 +710,31 @@ def _fail(ctx, record, reason, operation, keep_certificate=False):
 
 # --------------------------------------------------------------------------- operations
 
+def _exists_reason(existing):
+    return 'An issued, unexpired certificate with the same RA profile, subject, names and key exists ' \
+        '(serial %s).' % existing['serial']
+
+
 def op_issue(ctx):
     p = ctx.params
     with ctx.store.transaction(write=False) as tx:
         profile = load_profile(ctx, tx, p['ra_profile'])
         attributes = merged_attributes(profile, p.get('attributes'))
         request = resolve_request(ctx, tx, profile, p)
+        # The no-change path decides in this read snapshot: no write lock, no connector. (When
+        # nothing is found, issue_into decides again under the write lock.)
+        existing = None
+        if not p.get('force') and request.get('spki_sha256'):
+            existing = current_for_identity(tx, request['identity'], ctx.now)
     pol = profile.get('policy') or {}
     policylib.check_validity(pol, p.get('validity_days'))
     validity = policylib.effective_validity(pol, p.get('validity_days'))
-    connector = make_connector(ctx, profile)
-    record, changed, reason = issue_into(ctx, connector, profile, request, attributes, validity,
-                                         p.get('labels'), 'issue', force=p.get('force'))
+    if existing is not None:
+        record, changed, reason = existing, False, _exists_reason(existing)
+    else:
+        connector = make_connector(ctx, profile)
+        record, changed, reason = issue_into(ctx, connector, profile, request, attributes, validity,
+                                             p.get('labels'), 'issue', force=p.get('force'))
     if record is None:
         return dict(changed=True, reason=reason, certificate={}, certificate_pem='', chain_pem='',
                     fullchain_pem='')
@@ -682,9 +791,41 @@ def _short(value):
     return value if len(value) < 80 else value[:60] + '...'
 
 
-def due_state(record, renew_before, now):
-    opens = renewal_opens(record, renew_before)
+def due_state(record, renew_before, now, connector=None):
+    """Due when ``now`` reaches the CA's suggested renewal window (ACME ARI) when the
+    connector offers one, else the ``renew_before`` window."""
+    window = None
+    if connector is not None:
+        try:
+            window = connector.renewal_window(record)
+        except PkiError:
+            window = None   # the CA's advice is optional: fall back to renew_before
+    opens = window[0].replace(microsecond=0) if window else renewal_opens(record, renew_before)
     return now >= opens, opens
+
+
+def renewal_request(ctx, tx, profile, record, p):
+    """The request renewing ``record``. The seed: a new CSR, or else the key belonging to the certificate."""
+    if p.get('csr'):
+        request = resolve_request(ctx, tx, profile, dict(csr=p['csr']))
+        if request['spki_sha256'] != record['spki_sha256']:
+            raise InputError('The CSR is for a different key than certificate %s.' % record['uuid'],
+                             'Renewal keeps the key; use pki.lifecycle.certificate_rekey to change it.')
+    elif record['key_source'] == 'token':
+        token_name, _sep, key_name = (record.get('key_ref') or '').partition(':')
+        built = record.get('request_attributes') or {}
+        request = resolve_request(ctx, tx, profile, dict(
+            token_profile=record.get('token_profile') or token_name, key=key_name,
+            subject=record['subject'], subject_alt_names=record['subject_alt_names'],
+            extensions=built.get('extensions'), signature_algorithm=built.get('signature_algorithm'),
+            digest=built.get('digest') or 'sha256'), previous=record)
+        if request['spki_sha256'] != record['spki_sha256']:
+            raise TokenError('The key %r in token profile %r no longer matches certificate %s.'
+                             % (key_name, record.get('token_profile'), record['uuid']),
+                             'Rekey the certificate with pki.lifecycle.certificate_rekey.')
+    else:
+        request = resolve_request(ctx, tx, profile, dict(csr=record['csr_pem']))
+    return request
 
 
 def renew_one(ctx, tx_record, p, connector=None, profile=None):
@@ -701,31 +842,19 @@ def renew_one(ctx, tx_record, p, connector=None, profile=None):
         profile = profile or load_profile(ctx, tx, record['ra_profile'], 'renew')
         pol = profile.get('policy') or {}
         renew_before = p.get('renew_before') or pol.get('renew_before')
-        due, opens = due_state(record, renew_before, ctx.now)
+        # An explicit renew_before wins over the CA's ARI window; the profile's does not.
+        advisor = None
+        if not p.get('renew_before'):
+            try:   # the CA may suggest the window (ACME ARI); a connector error is reported if due
+                advisor = connector = connector or make_connector(ctx, profile)
+            except PkiError:
+                advisor = None
+        due, opens = due_state(record, renew_before, ctx.now, advisor)
         if not due and not p.get('force'):
             return record, False, 'Not due: valid until %s; the renewal window opens %s.' % (
                 record['not_after'], iso(opens)), renew_before
         attributes = merged_attributes(profile, p.get('attributes'))
-        # The seed: a new CSR, or else the key belonging to the certificate.
-        if p.get('csr'):
-            request = resolve_request(ctx, tx, profile, dict(csr=p['csr']))
-            if request['spki_sha256'] != record['spki_sha256']:
-                raise InputError('The CSR is for a different key than certificate %s.' % record['uuid'],
-                                 'Renewal keeps the key; use pki.lifecycle.certificate_rekey to change it.')
-        elif record['key_source'] == 'token':
-            token_name, _sep, key_name = (record.get('key_ref') or '').partition(':')
-            built = record.get('request_attributes') or {}
-            request = resolve_request(ctx, tx, profile, dict(
-                token_profile=record.get('token_profile') or token_name, key=key_name,
-                subject=record['subject'], subject_alt_names=record['subject_alt_names'],
-                extensions=built.get('extensions'), signature_algorithm=built.get('signature_algorithm'),
-                digest=built.get('digest') or 'sha256'), previous=record)
-            if request['spki_sha256'] != record['spki_sha256']:
-                raise TokenError('The key %r in token profile %r no longer matches certificate %s.'
-                                 % (key_name, record.get('token_profile'), record['uuid']),
-                                 'Rekey the certificate with pki.lifecycle.certificate_rekey.')
-        else:
-            request = resolve_request(ctx, tx, profile, dict(csr=record['csr_pem']))
+        request = renewal_request(ctx, tx, profile, record, p)
     validity = policylib.effective_validity(pol, p.get('validity_days'))
     connector = connector or make_connector(ctx, profile)
     labels = dict(record.get('labels') or {})
@@ -773,6 +902,110 @@ def find_by_subject(ctx, tx, p):
     return found[0]
 
 
+def _renew_error(record, exc):
+    return dict(uuid=record['uuid'], subject=record['subject'], labels=record.get('labels'), msg=str(exc))
+
+
+def _renew_single(ctx, record, p, connector, profile, results, errors):
+    try:
+        new, changed, reason, renew_before = renew_one(ctx, record, p, connector, profile)
+        item = certificate_result(new, changed, reason, ctx, renew_before=renew_before)
+        item['renewed_from'] = record['uuid']
+        results.append(item)
+    except PkiError as exc:
+        errors.append(_renew_error(record, exc))
+
+
+def renew_batch(ctx, items, p, connector, profile, results, errors):
+    """Renew many due lineage heads of one RA profile with three transactions, not three each.
+
+    The steps of renew_one + issue_into, each done for the whole batch: the requests are built
+    in one read transaction, the reservations (``requested`` records, written before the CA is
+    called) in one write transaction; the CA is called for each inside ``connector.batch()``
+    (the embedded CA holds its lock once and flushes to disk once, on leaving); then the
+    results are validated and stored, with their events, in one write transaction. A head
+    that already has a renewal or rekey (done or in progress by another run) goes through
+    renew_one, which waits for, recovers or reports it. Appends to ``results`` / ``errors``.
+    """
+    pol = profile.get('policy') or {}
+    renew_before = p.get('renew_before') or pol.get('renew_before')
+    validity = policylib.effective_validity(pol, p.get('validity_days'))
+    prepared, reserved, issued, failed, fallback = [], [], [], [], []
+    try:
+        attributes = merged_attributes(profile, p.get('attributes'))
+    except PkiError as exc:
+        errors.extend(_renew_error(record, exc) for record, _due, _opens in items)
+        return
+    try:
+        connector.trust_anchors()  # the CA is there and loads, before anything is reserved
+    except PkiError as exc:
+        errors.extend(_renew_error(record, exc) for record, _due, _opens in items)
+        return
+    with ctx.store.transaction(write=False) as tx:
+        for record, due, opens in items:
+            try:
+                prepared.append((record, due, opens, renewal_request(ctx, tx, profile, record, p)))
+            except PkiError as exc:
+                errors.append(_renew_error(record, exc))
+    with ctx.store.transaction() as tx:
+        for record, due, opens, request in prepared:
+            if tx.find_certificates(renewed_from=record['uuid']) or tx.find_certificates(rekeyed_from=record['uuid']):
+                fallback.append(record)
+                continue
+            new = new_record(ctx, profile, request, dict(record.get('labels') or {}), dict(renewed_from=record['uuid']))
+            tx.put_certificate(new)
+            reserved.append((record, due, opens, request, new))
+    with connector.batch():
+        for record, due, opens, request, new in reserved:
+            try:
+                csr_pem = materialize_csr(request)
+                outcome = connector.renew(csr_pem, record, attributes, validity_days=validity, record=new)
+                if isinstance(outcome, Pending):
+                    raise ConnectorError('The CA left the renewal of %s pending.' % record['uuid'],
+                                         'Renew it on its own with pki.lifecycle.certificate_renew.',
+                                         details=dict(maybe_issued=True))
+                new['csr_pem'] = csr_pem
+                cert = fill_from_certificate(new, outcome)
+            except PkiError as exc:
+                failed.append((record, new, exc, exc.message, bool(exc.details.get('maybe_issued'))))
+                continue
+            except Exception as exc:  # pylint: disable=broad-except
+                failed.append((record, new, PkiError('Issuing failed with an unexpected error: %s.' % exc),
+                               'unexpected error: %s' % exc, True))
+                continue
+            try:
+                validate_issued(connector, request, outcome, cert, utcnow())
+            except PkiError as exc:
+                failed.append((record, new, ValidationError('The CA issued a certificate that fails validation: %s'
+                                                            % exc.message), exc.message, True))
+                continue
+            issued.append((record, due, opens, new))
+    # After connector.batch(): what the CA wrote is on disk before the inventory says issued.
+    stamp = iso(utcnow())
+    with ctx.store.transaction() as tx:
+        for record, due, opens, new in issued:
+            new.update(state='issued', updated_at=stamp)
+            tx.put_certificate(new)
+            ctx.event(tx, 'renew', 'changed', 'Issued serial %s through RA profile %r.' % (new['serial'], profile['name']),
+                      new)
+        for record, new, exc, reason, keep in failed:
+            if keep:
+                new.update(state='failed', failure_reason=reason, updated_at=stamp)
+                tx.put_certificate(new)
+                ctx.event(tx, 'renew', 'failed', reason, new)
+            else:
+                tx.delete_certificate(new['uuid'])
+    for record, due, opens, new in issued:
+        reason = 'Renewed serial %s as serial %s (%s).' % (
+            record['serial'], new['serial'], 'forced' if p.get('force') and not due else 'due since %s' % iso(opens))
+        item = certificate_result(new, True, reason, ctx, renew_before=renew_before)
+        item['renewed_from'] = record['uuid']
+        results.append(item)
+    errors.extend(_renew_error(record, exc) for record, _new, exc, _reason, _keep in failed)
+    for record in fallback:
+        _renew_single(ctx, record, p, connector, profile, results, errors)
+
+
 def renew_due(ctx):
     """Renew every due certificate (lineage heads only) of an RA profile and/or labels, in one task."""
     p = ctx.params
@@ -791,24 +1024,36 @@ def renew_due(ctx):
             if r['ra_profile'] not in profiles:
                 profiles[r['ra_profile']] = tx.get_ra_profile(r['ra_profile'])
     results, errors, connectors = [], [], {}
+    batches = {}  # RA profile -> [(record, due, opens)] whose connector issues in batches
     for record in heads:
         profile = profiles.get(record['ra_profile'])
         if profile is None or not profile.get('enabled', True):
             continue
         pol = profile.get('policy') or {}
-        due, _opens = due_state(record, p.get('renew_before') or pol.get('renew_before'), ctx.now)
+        advisor = None
+        if not p.get('renew_before'):
+            try:   # the CA may suggest the window (ACME ARI); a connector error is reported if due
+                advisor = connectors.get(profile['name']) or connectors.setdefault(
+                    profile['name'], make_connector(ctx, profile))
+            except PkiError:
+                advisor = None
+        due, _opens = due_state(record, p.get('renew_before') or pol.get('renew_before'), ctx.now, advisor)
         if not due and not p.get('force'):
             continue
         try:
             if profile['name'] not in connectors:
                 connectors[profile['name']] = make_connector(ctx, profile)
-            new, changed, reason, renew_before = renew_one(ctx, record, p, connectors[profile['name']], profile)
-            item = certificate_result(new, changed, reason, ctx, renew_before=renew_before)
-            item['renewed_from'] = record['uuid']
-            results.append(item)
         except PkiError as exc:
-            errors.append(dict(uuid=record['uuid'], subject=record['subject'], labels=record.get('labels'),
-                               msg=str(exc)))
+            errors.append(_renew_error(record, exc))
+            continue
+        if hasattr(connectors[profile['name']], 'batch') and not ctx.check_mode:
+            batches.setdefault(profile['name'], []).append((record, due, _opens))
+        else:
+            _renew_single(ctx, record, p, connectors[profile['name']], profile, results, errors)
+    for name, items in batches.items():
+        for start in range(0, len(items), RENEW_BATCH_SIZE):
+            renew_batch(ctx, items[start:start + RENEW_BATCH_SIZE], p, connectors[name], profiles[name],
+                        results, errors)
     renewed = sum(1 for r in results if r['changed'])
     result = dict(changed=renewed > 0, renewed=renewed, certificates=results, errors=errors,
                   reason='Renewed %d due certificate(s)%s.' % (renewed, ', %d failed' % len(errors) if errors else '')
@@ -852,10 +1097,10 @@ def op_rekey(ctx):
         return dict(changed=True, reason='Would rekey certificate %s.' % record['uuid'], certificate={},
                     certificate_pem='', chain_pem='', fullchain_pem='')
     reason = reason or 'Rekeyed serial %s as serial %s with a new key.' % (record['serial'], new['serial'])
-    if changed and p.get('revoke_previous'):
+    if changed and new.get('state') == 'issued' and p.get('revoke_previous'):
         revoke_record(ctx, connector, profile, record, revoke_reason, {})
         reason += ' The previous certificate was revoked.'
-    if changed and p.get('destroy_previous_key') and record['key_source'] == 'token':
+    if changed and new.get('state') == 'issued' and p.get('destroy_previous_key') and record['key_source'] == 'token':
         with ctx.store.transaction(write=False) as tx:
             token_name, _sep, key_name = record['key_ref'].partition(':')
             token_store(ctx, tx, record.get('token_profile') or token_name).destroy(key_name)
@@ -960,7 +1205,7 @@ def op_ra_profile(ctx):
     name = p['name']
     with ctx.store.transaction(write=False) as tx:
         existing = tx.get_ra_profile(name)
-        in_use = [r for r in tx.find_certificates(ra_profile=name, state='issued')] if p['state'] == 'absent' else []
+        in_use = list(tx.find_certificates(ra_profile=name, state='issued')) if p['state'] == 'absent' else []
     before = _profile_view(existing)
     if p['state'] == 'absent':
         if existing is None:
@@ -976,7 +1221,7 @@ def op_ra_profile(ctx):
         return _with_diff(ctx, dict(changed=True, reason='Removed RA profile %r.' % name, ra_profile={}), before, {})
     cls = connector_class(p.get('connector') or 'local')
     options = dict((k, v) for k, v in (p.get('connector_options') or {}).items() if v is not None)
-    refuse_secret_keys(options, 'connector_options', 'connector_secrets')
+    refuse_secret_keys(options, 'connector_options', 'connector_secrets', declared=cls.OPTIONS)
     unknown = sorted(set(options) - set(cls.OPTIONS))
     if unknown:
         raise InputError('Unknown connector option(s) %s for connector %r.' % (', '.join(unknown), cls.name),
@@ -1043,7 +1288,7 @@ def op_token_profile(ctx):
     if token_type not in TOKEN_OPTIONS:
         raise InputError('Unknown token profile type %r.' % token_type, 'Use one of: %s.' % ', '.join(TOKEN_OPTIONS))
     options = dict((k, v) for k, v in (p.get('options') or {}).items() if v is not None)
-    refuse_secret_keys(options, 'options', 'token_secrets')
+    refuse_secret_keys(options, 'options', 'token_secrets', declared=TOKEN_OPTIONS[token_type])
     unknown = sorted(set(options) - set(TOKEN_OPTIONS[token_type]))
     if unknown:
         raise InputError('Unknown option(s) %s for a %s token profile.' % (', '.join(unknown), token_type),
@@ -1075,4 +1320,6 @@ OPERATIONS = {
     'rekey': op_rekey,
     'revoke': op_revoke,
     'info': op_info,
+    # Copies between stores; what is copied and when nothing changes: inventory/migrate.py.
+    'inventory_migrate': lambda ctx: migratelib.run(ctx.params, ctx.check_mode),
 }

@@ -23,12 +23,41 @@ __metaclass__ = type
 
 import binascii
 import datetime
+import importlib
 import ipaddress
 import os
 import re
 import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, ValidationError
+
+
+class LazyModule(object):
+    """A third-party module imported on first attribute access.
+
+    For libraries only some paths need (asn1crypto: hardware-key signing), which would
+    otherwise cost every module run their import time and memory. Check availability with
+    ``optional_library`` first, as a guarded top-level import would."""
+
+    def __init__(self, name):
+        self.__name = name
+        self.__module = None
+
+    def __getattr__(self, attr):
+        if self.__module is None:
+            self.__module = importlib.import_module(self.__name)
+        return getattr(self.__module, attr)
+
+
+def optional_library(name):
+    """(installed, why not) for a third-party library, without importing it."""
+    try:
+        from importlib.util import find_spec
+        found = find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    return found, None if found else 'No module named %r; install it on the controller.' % name
+
 
 try:
     from cryptography import x509
@@ -175,12 +204,34 @@ def load_certificates(pem, what='certificate chain'):
                          'Pass the certificate exactly as the CA issued it.')
 
 
+# Bulk work (the due sweep) parses each CSR twice and describes each new certificate twice:
+# remember the last few results. Keyed by the exact PEM bytes / the certificate (its DER).
+_CACHE_LIMIT = 1024
+_CSR_CACHE = {}
+_INFO_CACHE = {}
+
+
+def _remember(cache, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _copy_info(info):
+    return dict((k, list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in info.items())
+
+
 def load_csr(pem, what='csr'):
     """A CSR from PEM text whose signature is verified: a CSR proves possession of its key."""
+    data = None
     if HAS_CRYPTOGRAPHY and isinstance(pem, x509.CertificateSigningRequest):
         csr = pem
     else:
         data = _to_bytes(pem or b'')
+        if data in _CSR_CACHE:
+            return _CSR_CACHE[data]  # parsed and verified before
         if b'-----BEGIN CERTIFICATE REQUEST-----' not in data:
             raise InputError("%s is not PEM: expected '-----BEGIN CERTIFICATE REQUEST-----'; "
                              "pass the PEM text or a path to it." % what)
@@ -197,7 +248,7 @@ def load_csr(pem, what='csr'):
     if not valid:
         raise InputError('CSR signature does not verify: the CSR was altered or not signed by its '
                          'key; generate it again.')
-    return csr
+    return _remember(_CSR_CACHE, data, csr) if data is not None else csr
 
 
 def pem(obj):
@@ -561,6 +612,12 @@ def _safe_extensions(obj, what):
 
 def certificate_info(cert):
     """A plain dict describing a certificate (what the inventory records and modules return)."""
+    if cert in _INFO_CACHE:
+        return _copy_info(_INFO_CACHE[cert])
+    return _copy_info(_remember(_INFO_CACHE, cert, _certificate_info(cert)))
+
+
+def _certificate_info(cert):
     algorithm, digest = _signature_info(cert)
     info = {
         'serial': '%x' % cert.serial_number,

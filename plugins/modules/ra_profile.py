@@ -67,6 +67,12 @@ options:
         C(ca_key_type), C(ca_validity_days) of a CA it creates, or C(ca_certificate),
         C(ca_private_key) and C(ca_chain) to import an existing CA; C(validity_days),
         C(crl_validity_days), C(crl_distribution_point)."
+      - "V(local) with the CA key in a token: C(ca_token_profile), a token profile (for example of
+        type V(pkcs11)), and C(ca_key), the key's name (PKCS#11 label) in it, in place of the
+        C(ca.key) file. Certificates and CRLs are signed inside the token. A new CA uses the key if
+        it exists, else generates it there as C(ca_key_type); an imported CA gives
+        C(ca_certificate) with them instead of C(ca_private_key). The token's PIN comes from
+        O(connector_secrets) C(ca_pin), else O(token_secrets) C(pin)."
       - "V(vault): for example C(url), C(mount) and C(role), the PKI engine role that signs."
     type: dict
     default: {}

@@ -96,7 +96,7 @@ _port_lock = threading.Lock()
 def free_port(udp_too: bool = False) -> int:
     """A TCP (and UDP when asked) port free on 127.0.0.1 that this process has not handed out."""
     with _port_lock:
-        for _ in range(200):
+        for _unused in range(200):
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
                 s.bind((LOCALHOST, 0))
                 port = s.getsockname()[1]
@@ -108,13 +108,13 @@ def free_port(udp_too: bool = False) -> int:
 
 
 def free_ports(n: int, udp_too: bool = False) -> list[int]:
-    return [free_port(udp_too) for _ in range(n)]
+    return [free_port(udp_too) for _unused in range(n)]
 
 
 def free_port_pair() -> int:
     """A port P with P and P+1 free (OpenBao dev mode puts its cluster listener on P+1)."""
     with _port_lock:
-        for _ in range(200):
+        for _unused in range(200):
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
                 s.bind((LOCALHOST, 0))
                 port = s.getsockname()[1]
@@ -736,7 +736,7 @@ path "auth/token/lookup-self" { capabilities = ["read"] }
                "ttl": "87600h"}
         gen.update({"key_type": "ec", "key_bits": 256} if self.key_type == "ec"
                    else {"key_type": "rsa", "key_bits": 2048})
-        _, out = self.api("POST", f"{m}/root/generate/internal", gen)
+        _unused, out = self.api("POST", f"{m}/root/generate/internal", gen)
         self.ca_pem = out["data"]["certificate"].strip() + "\n"
         base = f"{self.addr}/v1/{m}"
         self.api("POST", f"{m}/config/urls", {
@@ -757,7 +757,7 @@ path "auth/token/lookup-self" { capabilities = ["read"] }
         self.api("PUT", "sys/policies/acl/pki", {"policy": self.POLICY})
         self.api("POST", "auth/approle/role/pki", {"token_policies": ["pki"], "token_ttl": "1h",
                                                    "token_max_ttl": "4h"})
-        _, rid = self.api("GET", "auth/approle/role/pki/role-id")
+        _unused, rid = self.api("GET", "auth/approle/role/pki/role-id")
         self.approle = {"mount": "approle", "role_name": "pki", "policy": "pki",
                         "role_id": rid["data"]["role_id"], "secret_id": self.new_secret_id()}
 
@@ -770,7 +770,7 @@ path "auth/token/lookup-self" { capabilities = ["read"] }
         self.api("POST", f"{self.mount}/config/acme", {"enabled": True, "dns_resolver": address or ""})
 
     def new_secret_id(self) -> str:
-        _, sid = self.api("POST", "auth/approle/role/pki/secret-id", {})
+        _unused, sid = self.api("POST", "auth/approle/role/pki/secret-id", {})
         return sid["data"]["secret_id"]
 
 
@@ -845,7 +845,7 @@ class Cfssl(Server):
             csr_path = self.workdir / "ca-csr.json"
             csr_path.write_text(json.dumps(csr))
             out = subprocess.run([self.binary, "gencert", "-initca", str(csr_path)], capture_output=True,
-                                 text=True, timeout=60)
+                                 text=True, timeout=60, check=False)
             if out.returncode != 0:
                 raise ServerStartError(f"cfssl gencert -initca failed: {out.stderr[-2000:]}")
             data = json.loads(out.stdout)
@@ -927,7 +927,7 @@ class Cfssl(Server):
         ttl = self.workdir / "crl-expiry.txt"  # cfssl 1.2.0 reads TIME from a file too
         ttl.write_text(f"{int(expiry_seconds)}\n")
         out = subprocess.run([self.binary, "gencrl", str(lst), str(self.ca_cert_path), str(self.ca_key_path),
-                              str(ttl)], capture_output=True, text=True, timeout=60)
+                              str(ttl)], capture_output=True, text=True, timeout=60, check=False)
         if out.returncode != 0:
             raise RuntimeError(f"cfssl gencrl failed: {out.stderr[-2000:]}")
         der_b64 = out.stdout.strip()
@@ -1001,7 +1001,7 @@ class SoftHSM(Server):
         log = self.workdir / "softhsm2-util.log"
         out = subprocess.run([which("softhsm2-util"), "--init-token", "--free", "--label", label,
                               "--so-pin", so_pin or self.so_pin, "--pin", user_pin or self.user_pin],
-                             capture_output=True, text=True, env=env, timeout=60)
+                             capture_output=True, text=True, env=env, timeout=60, check=False)
         with open(log, "a") as fh:
             fh.write(out.stdout + out.stderr)
         if out.returncode != 0:
@@ -1117,7 +1117,7 @@ class PostgreSQL(Server):
                                  "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
                                  "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
                                 stdout=log, stderr=subprocess.STDOUT, cwd=str(base), timeout=120,
-                                **uid_kw).returncode
+                                **uid_kw, check=False).returncode
         pwfile.unlink()
         if rc != 0:
             raise ServerStartError(f"initdb failed (rc {rc}), log {init_log}:\n{log_tail(init_log)}")
@@ -1134,7 +1134,7 @@ class PostgreSQL(Server):
             if not sock.exists():
                 return False
             r = subprocess.run([str(self.bindir / "pg_isready"), "-q", "-h", LOCALHOST, "-p", str(self.port)],
-                               capture_output=True, timeout=10)
+                               capture_output=True, timeout=10, check=False)
             return r.returncode == 0
 
         wait_until(ready, timeout=self.start_timeout, what=f"PostgreSQL on {LOCALHOST}:{self.port}",
@@ -1152,7 +1152,7 @@ class PostgreSQL(Server):
         """Run SQL over the unix socket (trusted) with psql."""
         r = subprocess.run([str(self.bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h",
                             str(self.socket_dir), "-p", str(self.port), "-U", self.user, "-d", db,
-                            "-At", "-c", sql], capture_output=True, text=True, timeout=60)
+                            "-At", "-c", sql], capture_output=True, text=True, timeout=60, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"psql {sql!r}: {r.stderr.strip()}")
         return r.stdout
@@ -1256,7 +1256,7 @@ LogLevel INFO
 Subsystem sftp {sftp}
 """)
         test = subprocess.run([self.SSHD, "-t", "-f", str(self.config_path)], capture_output=True,
-                              text=True, timeout=30)
+                              text=True, timeout=30, check=False)
         if test.returncode != 0:
             raise ServerStartError(f"sshd -t rejected {self.config_path}: {test.stderr.strip()}")
         proc = self.spawn("sshd", [self.SSHD, "-D", "-e", "-f", str(self.config_path)], cwd=self.workdir)
@@ -1276,7 +1276,7 @@ Subsystem sftp {sftp}
 
     def run(self, *command: str, timeout: float = 30) -> subprocess.CompletedProcess:
         return subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, check=False)
 
     def host_vars(self) -> dict[str, Any]:
         """Connection vars for one inventory host on this sshd."""

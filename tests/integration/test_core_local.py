@@ -16,7 +16,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def openssl(*args, input_text=None):
-    return subprocess.run(['openssl'] + list(args), input=input_text, capture_output=True, text=True)
+    return subprocess.run(['openssl'] + list(args), input=input_text, capture_output=True, text=True, check=False)
 
 
 def verify(cert_pem, ca_pem, tmp_path, crl_pem=None):
@@ -90,7 +90,7 @@ def inventory(request, tmp_path):
 def make_csr(tmp_path, name, key_args=('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'), sans=None):
     key, csr = tmp_path / (name + '.key'), tmp_path / (name + '.csr')
     args = ['req', '-new', '-nodes'] + list(key_args) + ['-keyout', str(key), '-out', str(csr),
-                                                          '-subj', '/CN=%s' % name]
+                                                         '-subj', '/CN=%s' % name]
     args += ['-addext', 'subjectAltName=%s' % (sans or 'DNS:%s' % name)]
     out = openssl(*args)
     assert out.returncode == 0, out.stderr
@@ -228,7 +228,8 @@ def test_check_mode_writes_nothing(inventory, tmp_path):
 
 
 BAD_INPUT = [
-    ('malformed pem', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "-----BEGIN CERTIFICATE REQUEST-----\\nnot base64\\n-----END CERTIFICATE REQUEST-----\\n"}', 'CSR'),
+    ('malformed pem', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "-----BEGIN CERTIFICATE REQUEST-----'
+                      '\\nnot base64\\n-----END CERTIFICATE REQUEST-----\\n"}', 'CSR'),
     ('tampered csr', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(tampered)s"}', 'signature'),
     ('rsa 1024', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(weak)s"}', '2048'),
     ('san not allowed', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "%(evil)s"}', 'does not allow'),

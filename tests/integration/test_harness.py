@@ -88,7 +88,7 @@ def acme_issue(acme, acc_key, names, publish, kind="http-01") -> str:
     """Order a certificate; publish(challb, validation) makes the challenge answerable."""
     from acme import challenges
 
-    csr_pem, _ = make_csr(*names)
+    csr_pem, _unused = make_csr(*names)
     order = acme.new_order(csr_pem)
     for authz in order.authorizations:
         chall_type = challenges.HTTP01 if kind == "http-01" else challenges.DNS01
@@ -249,7 +249,7 @@ def test_pebble_own_http_responder(pebble_own_http, pebble_http_port):
 def test_openbao_signs_csr_over_http(openbao):
     assert openbao.addr.startswith("http://127.0.0.1:") and openbao.token == "root"
     assert (openbao.mount, openbao.role) == ("pki", "web")
-    csr_pem, _ = make_csr("host1.example.test", "www.host1.example.test")
+    csr_pem, _unused = make_csr("host1.example.test", "www.host1.example.test")
     status, out = post_json(f"{openbao.addr}/v1/{openbao.mount}/sign/{openbao.role}",
                             {"csr": csr_pem.decode(), "common_name": "host1.example.test",
                              "alt_names": "www.host1.example.test", "ttl": "24h"},
@@ -258,9 +258,9 @@ def test_openbao_signs_csr_over_http(openbao):
     cert = x509.load_pem_x509_certificate(out["data"]["certificate"].encode())
     assert issued_by(cert, openbao.ca_pem)
     # names outside the role are refused
-    csr_pem, _ = make_csr("evil.example.org")
+    csr_pem, _unused = make_csr("evil.example.org")
     status, out = post_json(f"{openbao.addr}/v1/pki/sign/web", {"csr": csr_pem.decode(),
-                                                                 "common_name": "evil.example.org"},
+                                                                "common_name": "evil.example.org"},
                             headers={"X-Vault-Token": openbao.token})
     assert status == 400 and "not allowed" in json.dumps(out)
 
@@ -270,19 +270,19 @@ def test_openbao_approle_and_acme(openbao):
                             {"role_id": openbao.approle["role_id"], "secret_id": openbao.approle["secret_id"]})
     assert status == 200, out
     token = out["auth"]["client_token"]
-    csr_pem, _ = make_csr("app.example.test")
+    csr_pem, _unused = make_csr("app.example.test")
     status, out = post_json(f"{openbao.addr}/v1/pki/sign/web",
                             {"csr": csr_pem.decode(), "common_name": "app.example.test"},
                             headers={"X-Vault-Token": token})
     assert status == 200, out
     # the AppRole token is limited to the pki paths
-    status, _ = post_json(f"{openbao.addr}/v1/sys/mounts/other", {"type": "kv"}, headers={"X-Vault-Token": token})
+    status, _unused = post_json(f"{openbao.addr}/v1/sys/mounts/other", {"type": "kv"}, headers={"X-Vault-Token": token})
     assert status == 403
     status, body = get(openbao.acme_directory_url)
     directory = json.loads(body)
     assert status == 200 and directory["newOrder"].startswith(openbao.addr)
     # the ACME endpoints answer (account creation works; nonce header passes the mount)
-    acme, _ = acme_client(openbao.acme_directory_url, False)
+    acme, _unused = acme_client(openbao.acme_directory_url, False)
     assert acme.directory.newOrder
 
 
@@ -308,7 +308,7 @@ def test_cfssl_info_sign_authsign_revoke_crl(cfssl):
     assert set(cfssl.profiles) == {"server", "authserver"}
     assert int(cfssl.auth_key, 16) >= 0
 
-    csr_pem, _ = make_csr("cf1.example.test")
+    csr_pem, _unused = make_csr("cf1.example.test")
     status, out = post_json(f"{cfssl.url}/api/v1/cfssl/sign",
                             {"certificate_request": csr_pem.decode(), "profile": "server"})
     assert status == 200 and out["success"], out

@@ -22,6 +22,7 @@ import time
 import pytest
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import postgresql as postgresql_store
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import sqlite as sqlite_store
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import SCHEMA_VERSION
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import (
@@ -29,7 +30,8 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores imp
 )
 
 FILE_STORES = ['sqlite', 'json']
-STORES = FILE_STORES  # + ['postgresql'] once that store exists
+STORES = FILE_STORES + ['postgresql']
+_PG_COUNTER = [0]
 
 
 def _sqlite_rows(path):
@@ -64,12 +66,49 @@ def _make_factory(kind, tmp_path):
     return factory
 
 
+def _make_pg_factory(server):
+    """A new empty database on the harness's PostgreSQL; snapshot() reads it with psql."""
+    _PG_COUNTER[0] += 1
+    name = 'suite_%d_%d' % (os.getpid(), _PG_COUNTER[0])
+    opened = []
+
+    def factory():
+        store = open_store(factory.spec, password=server.password)
+        opened.append(store)
+        return store
+
+    def snapshot():
+        return dict((t, server.sql('SELECT * FROM %s ORDER BY 1' % t, db=name))
+                    for t in ('meta', 'ra_profiles', 'token_profiles', 'certificates', 'events'))
+
+    factory.kind, factory.path, factory.spec = 'postgresql', None, server.create_database(name)
+    factory.password, factory.database, factory.server = server.password, name, server
+    factory.snapshot = snapshot
+    factory.opened = opened
+    return factory
+
+
 @pytest.fixture(params=STORES)
 def store_factory(request, tmp_path):
-    factory = _make_factory(request.param, tmp_path)
+    if request.param == 'postgresql':
+        factory = _make_pg_factory(request.getfixturevalue('postgresql'))
+    else:
+        factory = _make_factory(request.param, tmp_path)
+        factory.password = None
     yield factory
     for store in factory.opened:
         store.close()
+    if factory.kind == 'postgresql':
+        factory.server.drop_database(factory.database)
+
+
+@pytest.fixture
+def pg_factory(postgresql):
+    factory = _make_pg_factory(postgresql)
+    yield factory
+    for store in factory.opened:
+        store.close()
+    postgresql.drop_database(factory.database)
 
 
 @pytest.fixture(params=FILE_STORES)
@@ -410,7 +449,10 @@ def test_foreign_sqlite_database_refused_and_unchanged(tmp_path):
 
 
 def _set_schema(factory, version):
-    if factory.kind == 'json':
+    if factory.kind == 'postgresql':
+        factory.server.sql("UPDATE meta SET value = '%d' WHERE key = 'schema_version'" % version,
+                           db=factory.database)
+    elif factory.kind == 'json':
         doc = json.loads(factory.path.read_text())
         doc['schema_version'] = version
         factory.path.write_text(json.dumps(doc))
@@ -421,31 +463,116 @@ def _set_schema(factory, version):
         conn.close()
 
 
-def test_schema_version_recorded(file_store_factory):
-    _fill(file_store_factory())
-    if file_store_factory.kind == 'json':
-        assert json.loads(file_store_factory.path.read_text())['schema_version'] == SCHEMA_VERSION
-    else:
-        meta = dict(file_store_factory.snapshot()['meta'])
+def test_schema_version_recorded(store_factory):
+    _fill(store_factory())
+    if store_factory.kind == 'json':
+        assert json.loads(store_factory.path.read_text())['schema_version'] == SCHEMA_VERSION
+    elif store_factory.kind == 'sqlite':
+        meta = dict(store_factory.snapshot()['meta'])
         assert meta == {'schema_version': str(SCHEMA_VERSION)}
         assert sqlite_store.MIGRATIONS[-1][0] == SCHEMA_VERSION
+    else:
+        assert store_factory.snapshot()['meta'] == 'schema_version|%d\n' % SCHEMA_VERSION
+        assert postgresql_store.MIGRATIONS[-1][0] == SCHEMA_VERSION
+        assert [v for v, _unused in postgresql_store.MIGRATIONS] == [v for v, _unused in sqlite_store.MIGRATIONS]
 
 
-def test_newer_schema_refused(file_store_factory):
-    store = file_store_factory()
+def test_newer_schema_refused(store_factory):
+    store = store_factory()
     _fill(store)
     store.close()
-    _set_schema(file_store_factory, SCHEMA_VERSION + 1)
-    before = file_store_factory.snapshot()
+    _set_schema(store_factory, SCHEMA_VERSION + 1)
+    before = store_factory.snapshot()
     for write in (True, False):
         with pytest.raises(InventoryError) as info:
-            with file_store_factory().transaction(write=write) as tx:
+            with store_factory().transaction(write=write) as tx:
                 tx.put_certificate(cert('c2')) if write else tx.list_events()
         message = str(info.value)
         assert 'newer pki.lifecycle (schema %d, this one knows %d): upgrade the collection' % (
             SCHEMA_VERSION + 1, SCHEMA_VERSION) in message
-        assert str(file_store_factory.path) in message
-    assert file_store_factory.snapshot() == before
+        assert str(store_factory.path or store_factory.spec) in message
+        assert 'Nothing was written' in message
+    assert store_factory.snapshot() == before
+
+
+def test_postgresql_newer_schema_while_open_refuses_writes(pg_factory):
+    """Another controller migrated the shared database meanwhile: this one stops writing."""
+    store_factory = pg_factory
+    store = store_factory()
+    _fill(store)
+    _set_schema(store_factory, SCHEMA_VERSION + 1)
+    before = store_factory.snapshot()
+    with pytest.raises(InventoryError) as info:
+        with store.transaction() as tx:
+            tx.put_certificate(cert('c2'))
+    assert 'schema %d' % (SCHEMA_VERSION + 1) in str(info.value)
+    assert store_factory.snapshot() == before
+
+
+def test_postgresql_wrong_password_and_server_down(postgresql):
+    with pytest.raises(InventoryError) as info:
+        open_store(postgresql.url, password='not-the-password')
+    message = str(info.value)
+    assert 'refused the login' in message and 'password authentication failed' in message
+    assert 'inventory_password' in message and 'not-the-password' not in message
+    assert postgresql.url in message
+    down = 'postgresql://pki@127.0.0.1:%d/pki' % _free_port()
+    started = time.monotonic()
+    with pytest.raises(InventoryError) as info:
+        open_store(down, password='s3cret-pw')
+    assert time.monotonic() - started < 15
+    message = str(info.value)
+    assert 'cannot be reached' in message and 'is running and reachable' in message
+    assert down in message and 's3cret-pw' not in message
+    with pytest.raises(InventoryError) as info:  # a password in the URL is never shown either
+        open_store(down.replace('pki@', 'pki:url-pw@'))
+    assert 'url-pw' not in str(info.value)
+
+
+def test_postgresql_tls_options_come_from_the_url(postgresql):
+    # The test server has no TLS: sslmode=require must fail, proving libpq got the option.
+    with pytest.raises(InventoryError) as info:
+        open_store(postgresql.url + '?sslmode=require', password=postgresql.password)
+    assert 'TLS' in str(info.value) and 'sslrootcert' in str(info.value)
+    store = open_store(postgresql.url + '?sslmode=disable&connect_timeout=5', password=postgresql.password)
+    store.close()
+
+
+def test_postgresql_foreign_database_refused(postgresql):
+    url = postgresql.create_database('foreign_app')
+    try:
+        postgresql.sql('CREATE TABLE certificates (id int)', db='foreign_app')
+        with pytest.raises(InventoryError) as info:
+            open_store(url, password=postgresql.password)
+        assert 'no pki.lifecycle meta table' in str(info.value)
+        assert postgresql.sql("SELECT count(*) FROM pg_tables WHERE tablename = 'meta'",
+                              db='foreign_app').strip() == '0'
+    finally:
+        postgresql.drop_database('foreign_app')
+
+
+def test_postgresql_writer_alive(pg_factory):
+    store_factory = pg_factory
+    writer, observer = store_factory(), store_factory()
+    writer.set_writer('me@controller-a:4242')
+    with observer.transaction(write=False) as tx:
+        assert tx.writer_alive('me@controller-a:4242') is True
+        assert tx.writer_alive('me@controller-a:4243') is False
+    writer.close()
+    deadline = time.monotonic() + 5
+    while True:
+        with observer.transaction(write=False) as tx:
+            if tx.writer_alive('me@controller-a:4242') is False:
+                break
+        assert time.monotonic() < deadline, 'a closed connection still counts as alive'
+        time.sleep(0.05)
+
+
+def _free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def test_files_are_private_and_directory_created(file_store_factory):
@@ -473,9 +600,9 @@ def test_empty_file_is_a_new_inventory(file_store_factory):
         assert tx.get_certificate('c1') is not None
 
 
-def test_busy_writer_times_out(file_store_factory, monkeypatch):
+def test_busy_writer_times_out(store_factory, monkeypatch):
     monkeypatch.setenv('PKI_LIFECYCLE_BUSY_TIMEOUT', '0.3')
-    holder, waiter = file_store_factory(), file_store_factory()
+    holder, waiter = store_factory(), store_factory()
     _fill(holder)
     with holder.transaction() as tx:
         tx.put_certificate(cert('c2'))
@@ -497,8 +624,8 @@ def test_busy_writer_times_out(file_store_factory, monkeypatch):
 WORKERS, ROUNDS = 8, 25
 
 
-def _worker(spec, index, start):
-    store = open_store(spec)
+def _worker(spec, index, start, password=None):
+    store = open_store(spec, password=password)
     start.wait(60)
     for n in range(ROUNDS):
         with store.transaction() as tx:
@@ -518,7 +645,7 @@ def test_concurrent_writers_lose_nothing(store_factory):
         tx.put_token_profile({'name': 'counter', 'type': 'file', 'options': {'count': 0}})
     ctx = multiprocessing.get_context('spawn')
     start = ctx.Event()
-    procs = [ctx.Process(target=_worker, args=(store_factory.spec, i, start))
+    procs = [ctx.Process(target=_worker, args=(store_factory.spec, i, start, store_factory.password))
              for i in range(WORKERS)]
     for proc in procs:
         proc.start()
@@ -594,7 +721,10 @@ def test_unknown_scheme_lists_forms():
 
 def test_postgresql_unavailable_or_opened(monkeypatch):
     from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import stores
-    monkeypatch.setattr(stores, 'postgresql', None)
+    if hasattr(stores, '_postgresql'):  # imported on first use
+        monkeypatch.setattr(stores, '_postgresql', lambda: (None, 'No module named psycopg'))
+    else:
+        monkeypatch.setattr(stores, 'postgresql', None)
     with pytest.raises(InventoryError) as info:
         open_store('postgresql://pki:secret@db.invalid/pki', password='secret')
     assert 'postgresql store, which is not available' in str(info.value)
@@ -619,3 +749,63 @@ def test_store_url(file_store_factory):
     store = file_store_factory()
     assert store.url == '%s://%s' % (file_store_factory.kind, file_store_factory.path)
     assert describe(file_store_factory.spec) == store.url
+
+
+def test_postgresql_connection_lost_mid_run(pg_factory):
+    """The server ends this session (restart, failover, admin): a clear error, nothing half-written."""
+    store = pg_factory()
+    _fill(store)
+    store.set_writer('me@lost:1')
+    before = pg_factory.snapshot()
+    pg_factory.server.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = 'pki.lifecycle me@lost:1'", db=pg_factory.database)
+    with pytest.raises(InventoryError) as info:
+        with store.transaction() as tx:
+            tx.put_certificate(cert('c9'))
+    assert 'was lost during a transaction' in str(info.value)
+    assert 'Nothing of this transaction was written' in str(info.value)
+    assert pg_factory.snapshot() == before
+    with pg_factory().transaction(write=False) as tx:  # a new connection works
+        assert tx.get_certificate('c9') is None
+
+
+# --- moving between stores (inventory_migrate) ---------------------------------------------
+
+def test_copy_inventory_to_another_store(store_factory, tmp_path):
+    """Every store as the source, the other kind of file store as the destination."""
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate
+    source = store_factory()
+    _fill(source)
+    with source.transaction() as tx:
+        tx.put_certificate(cert('c2', renewed_from='c1', labels={'host': 'web1'}))
+        tx.add_event(event(2, 'c2'))
+    kind = 'sqlite' if store_factory.kind == 'json' else 'json'
+    spec = '%s://%s' % (kind, tmp_path / 'copy' / ('inv.' + ('db' if kind == 'sqlite' else 'json')))
+
+    def destination():
+        return open_store(spec)
+
+    result = migrate.copy_inventory(source, destination)
+    assert result['changed'] and result['verified']
+    assert result['copied'] == {'ra_profiles': 1, 'token_profiles': 1, 'certificates': 2, 'events': 2}
+    assert migrate.differences(migrate.read_all(source), migrate.read_all(destination())) == []
+    again = migrate.copy_inventory(source, destination)
+    assert not again['changed'] and again['verified'] and not any(again['copied'].values())
+    with source.transaction() as tx:  # the source grows: only what is new is copied
+        tx.put_certificate(cert('c3'))
+        tx.add_event(event(3, 'c3'))
+    grown = migrate.copy_inventory(source, destination)
+    assert grown['copied'] == {'ra_profiles': 0, 'token_profiles': 0, 'certificates': 1, 'events': 1}
+    with destination().transaction() as tx:  # the copy diverges
+        tx.put_certificate(cert('c3', state='revoked'))
+    with pytest.raises(InventoryError) as info:
+        migrate.copy_inventory(source, destination)
+    assert 'different contents (c3)' in str(info.value) and 'overwrite: true' in str(info.value)
+    assert migrate.copy_inventory(source, destination, overwrite=True)['copied']['certificates'] == 1
+    with destination().transaction() as tx:
+        tx.put_certificate(cert('only-there'))
+    before = migrate.read_all(destination())
+    with pytest.raises(InventoryError) as info:
+        migrate.copy_inventory(source, destination, overwrite=True)
+    assert 'does not (only-there)' in str(info.value)
+    assert migrate.read_all(destination()) == before

@@ -75,3 +75,13 @@ class Connector(object):
     def lookup(self, record):
         """Crash recovery: an Issued for a 'requested' record the CA did issue, else None."""
         return None
+
+    def resume(self, record, csr_pem):
+        """Finish a request an earlier call left Pending (e.g. answer ACME challenges,
+        finalize). Return Issued, or None when nothing can be finished. Default: lookup."""
+        return self.lookup(record)
+
+    def renewal_window(self, record):
+        """The CA's suggested renewal window (start, end) as aware datetimes, or None
+        (e.g. ACME ARI, RFC 9773). Lifecycle uses ``start`` in the due decision."""
+        return None

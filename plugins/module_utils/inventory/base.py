@@ -88,6 +88,9 @@ class InventoryStore(object):
     def close(self):
         pass
 
+    def set_writer(self, who):
+        """Tell the store who writes through it ('user@host:pid'); see writer_alive."""
+
 
 class InventoryTransaction(object):
     # RA profiles
@@ -148,3 +151,9 @@ class InventoryTransaction(object):
 
     def list_events(self, certificate_uuid=None, limit=None):
         raise NotImplementedError
+
+    # liveness of other writers (crash recovery)
+    def writer_alive(self, who):
+        """True/False when the store knows whether writer ``who`` (a record's requested_by)
+        is still running, None when it cannot tell (file stores: lifecycle checks the pid)."""
+        return None

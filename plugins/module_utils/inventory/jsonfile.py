@@ -245,7 +245,7 @@ class JsonStore(InventoryStore):
         if not raw:
             return _empty()  # an empty file (e.g. from touch) is a new inventory
         fix = ("Repair it by hand or restore it from a backup (pki.lifecycle left it "
-               "unchanged), or point `inventory` at another file.")
+               "unchanged), or point `inventory` at another file.") + self._restore_candidates()
         try:
             doc = json.loads(raw.decode('utf-8'))
         except UnicodeDecodeError as exc:
@@ -274,6 +274,36 @@ class JsonStore(InventoryStore):
         if version < SCHEMA_VERSION:
             _migrate(doc, version)  # written back with the next change
         return doc
+
+    def _restore_candidates(self):
+        """For a damaged file: the copies beside it a crash may have left (our temp files
+        ``.<name>.*.tmp``, ``<name>.bak``, ``<name>~``), each said to be whole or not."""
+        directory, name = os.path.split(self.path)
+        try:
+            names = sorted(n for n in os.listdir(directory)
+                           if (n.startswith('.%s.' % name) and n.endswith('.tmp'))
+                           or n in (name + '.bak', name + '~'))
+        except OSError:
+            return ''
+        found = []
+        for candidate in names:
+            path = os.path.join(directory, candidate)
+            try:
+                modified = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(os.path.getmtime(path)))
+                with open(path, 'rb') as handle:
+                    doc = json.loads(handle.read().decode('utf-8'))
+                whole = isinstance(doc, dict) and 'schema_version' in doc
+                state = ('a whole inventory, %d certificates' % len(doc.get('certificates') or {})
+                         if whole else 'not an inventory')
+            except OSError:
+                continue
+            except ValueError:
+                state = 'damaged too'
+            found.append('%s (%s, modified %s)' % (path, state, modified))
+        if not found:
+            return ''
+        return ' Copies found beside it, left by an interrupted write: %s; move the right one ' \
+               'over %s.' % ('; '.join(found), self.path)
 
     def _save(self, doc):
         data = (json.dumps(doc, indent=2, sort_keys=True) + '\n').encode('utf-8')

@@ -73,6 +73,25 @@ def _schema_v1(conn):
     ''')
 
 
+# Indexes added after schema 1 shipped. Derived data, so no schema version: a database that
+# lacks them gets them the next time it is opened (unless the file is read-only). They keep
+# lineage lookups (renewed_from / rekeyed_from: renewal, rekey, the due sweep) off full scans.
+EXTRA_INDEXES = (
+    ('certificates_renewed_from', 'certificates (renewed_from)'),
+    ('certificates_rekeyed_from', 'certificates (rekeyed_from)'),
+)
+
+
+def _missing_indexes(conn):
+    names = set(row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))
+    return [(name, on) for name, on in EXTRA_INDEXES if name not in names]
+
+
+def _add_indexes(conn):
+    for name, on in _missing_indexes(conn):
+        conn.execute('CREATE INDEX IF NOT EXISTS %s ON %s' % (name, on))
+
+
 def _run_script(conn, script):
     for statement in script.split(';'):
         if statement.strip():
@@ -318,7 +337,8 @@ class SqliteStore(InventoryStore):
     def _initialise(self, conn):
         """Create or migrate the schema; False when another process is busy with the file."""
         try:
-            if self._read_version(conn) == SCHEMA_VERSION:
+            if self._read_version(conn) == SCHEMA_VERSION and (
+                    not _missing_indexes(conn) or not os.access(self.path, os.W_OK)):
                 return True
             if conn.execute('PRAGMA journal_mode').fetchone()[0].lower() != 'wal':
                 conn.execute('PRAGMA journal_mode=WAL')
@@ -331,6 +351,7 @@ class SqliteStore(InventoryStore):
             version = self._read_version(conn)  # another process may have migrated meanwhile
             if version != SCHEMA_VERSION:
                 _migrate(conn, version)
+            _add_indexes(conn)
             conn.execute('COMMIT')
         except BaseException:
             if conn.in_transaction:

@@ -27,14 +27,29 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import Invent
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.jsonfile import JsonStore
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import SqliteStore
 
-# Imported statically (Ansible only ships module_utils it sees imported), inside try so the
-# packer treats it as optional and a missing driver only matters to PostgreSQL users.
-try:
-    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import postgresql
-    POSTGRESQL_IMPORT_ERROR = None
-except ImportError as exc:
-    postgresql = None
-    POSTGRESQL_IMPORT_ERROR = str(exc)
+
+_NOT_LOADED = object()
+postgresql = _NOT_LOADED  # the postgresql store module once loaded; None when it cannot be
+POSTGRESQL_IMPORT_ERROR = None
+
+
+def _postgresql():
+    """The postgresql store module, or (None, why not).
+
+    Imported on first use, not at the top: Ansible's packer finds (and ships) imports inside
+    functions too, and SQLite and JSON users do not pay for loading psycopg on every task.
+    Inside try so the packer treats it as optional and a missing driver only matters to
+    PostgreSQL users.
+    """
+    global postgresql, POSTGRESQL_IMPORT_ERROR  # pylint: disable=global-statement
+    if postgresql is _NOT_LOADED:
+        try:
+            from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import postgresql as module
+        except ImportError as exc:
+            module, POSTGRESQL_IMPORT_ERROR = None, str(exc)
+        postgresql = module
+    return postgresql, POSTGRESQL_IMPORT_ERROR
+
 
 FORMS = ("sqlite:///path/inventory.db, json:///path/inventory.json, "
          "postgresql://user@host/db, a bare path (*.json is JSON, anything else SQLite), "
@@ -97,9 +112,10 @@ def open_store(inventory=None, password=None):
         return SqliteStore(target)
     if kind == 'json':
         return JsonStore(target)
+    postgresql, import_error = _postgresql()
     if postgresql is None:
         raise InventoryError("The inventory %s needs the postgresql store, which is not "
-                             "available (%s)." % (describe(target), POSTGRESQL_IMPORT_ERROR),
+                             "available (%s)." % (describe(target), import_error),
                              "Use an SQLite or JSON inventory, or install what is missing.")
     return postgresql.PostgresqlStore(target, password=password)
 

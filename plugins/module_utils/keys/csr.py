@@ -55,17 +55,14 @@ except ImportError:
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
-try:
-    from asn1crypto import algos as asn1_algos
-    from asn1crypto import core as asn1_core
-    from asn1crypto import csr as asn1_csr
-    from asn1crypto import keys as asn1_keys
-    from asn1crypto import x509 as asn1_x509
-    HAS_ASN1CRYPTO = True
-    ASN1CRYPTO_IMPORT_ERROR = None
-except ImportError:
-    HAS_ASN1CRYPTO = False
-    ASN1CRYPTO_IMPORT_ERROR = traceback.format_exc()
+# asn1crypto only builds CSRs for hardware signers: imported on first use, since a top-level
+# import costs every module run ~20 ms and ~3 MB (bench/bench_memory.py).
+HAS_ASN1CRYPTO, ASN1CRYPTO_IMPORT_ERROR = x509_utils.optional_library('asn1crypto')
+asn1_algos = x509_utils.LazyModule('asn1crypto.algos')
+asn1_core = x509_utils.LazyModule('asn1crypto.core')
+asn1_csr = x509_utils.LazyModule('asn1crypto.csr')
+asn1_keys = x509_utils.LazyModule('asn1crypto.keys')
+asn1_x509 = x509_utils.LazyModule('asn1crypto.x509')
 
 EXTENSION_KEYS = ('key_usage', 'extended_key_usage', 'basic_constraints')
 BASIC_CONSTRAINTS_KEYS = ('ca', 'path_length', 'critical')

@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bench 3: bulk renewal. One certificate_renew task with due: true renews N due certificates.
+
+Setup (not timed): an embedded CA (EC P-256) and N EC P-256 certificates signed by it with a
+90-day lifetime of which 80 days have passed (inside the default renewal window), written
+to an SQLite inventory through the store API in one transaction, the way issuance writes
+them (lifecycle.new_record + fill_from_certificate). Timed: the whole ansible-playbook run
+of ONE `certificate_renew: {due: true, ra_profile: bench}` task, against a plain Python loop
+that signs the same N CSRs with `cryptography` (load CSR, build the same extensions, sign
+with the same CA key, PEM) in the same run. Each run starts from a fresh copy of the setup.
+
+Target at N = 10,000: ours >= 0.3 x the raw loop's certificates per second.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+
+def prepare(directory, count):
+    """An inventory with ``count`` due certificates; returns (inventory URL, CSR PEMs)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle, x509 as x509lib
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Issued
+    directory.mkdir(parents=True, exist_ok=True)
+    inventory = 'sqlite://%s' % (directory / 'inventory.db')
+    connector = common.setup_local_profile(inventory, directory / 'ca')
+    ca_cert, ca_key = connector._open()  # pylint: disable=protected-access
+    chain = connector.trust_anchors()
+    ctx = lifecycle.Context(dict(inventory=inventory), False, False)
+    profile = dict(name='bench')
+    now = datetime.datetime.now(datetime.timezone.utc)
+    aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
+    csrs = []
+    try:
+        with ctx.store.transaction() as tx:
+            for i in range(count):
+                name = 'bulk%05d.bench.test' % i
+                key = ec.generate_private_key(ec.SECP256R1())
+                csr = (x509.CertificateSigningRequestBuilder()
+                       .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                       .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+                       .sign(key, hashes.SHA256()))
+                csr_pem = csr.public_bytes(serialization.Encoding.PEM).decode()
+                csrs.append(csr_pem)
+                cert = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_cert.subject)
+                        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                        .not_valid_before(now - datetime.timedelta(days=80))
+                        .not_valid_after(now + datetime.timedelta(days=10))
+                        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                        .add_extension(aki, critical=False)
+                        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+                        .sign(ca_key, hashes.SHA256()))
+                spki = x509lib.spki_sha256(key.public_key())
+                subject = x509lib.normalize_subject(csr.subject)
+                sans = ['DNS:' + name]
+                request = dict(identity=lifecycle.request_identity('bench', subject, sans, spki), subject=subject,
+                               subject_alt_names=sans, spki_sha256=spki, key_source='csr', csr_pem=csr_pem)
+                record = lifecycle.new_record(ctx, profile, request, {'host': name})
+                record['created_at'] = record['updated_at'] = lifecycle.iso(now - datetime.timedelta(days=80))
+                lifecycle.fill_from_certificate(record, Issued(cert.public_bytes(serialization.Encoding.PEM).decode(),
+                                                               chain, {}))
+                record['state'] = 'issued'
+                tx.put_certificate(record)
+    finally:
+        ctx.close()
+    return inventory, csrs, (ca_cert, ca_key)
+
+
+def raw_loop(csrs, ca):
+    """The floor: sign the same requests with cryptography and nothing else."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    ca_cert, ca_key = ca
+    now = datetime.datetime.now(datetime.timezone.utc)
+    aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
+    out = []
+    for pem in csrs:
+        csr = x509.load_pem_x509_csr(pem.encode())
+        san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        public_key = csr.public_key()
+        cert = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_cert.subject)
+                .public_key(public_key).serial_number(x509.random_serial_number())
+                .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=90))
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+                .add_extension(aki, critical=False)
+                .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+                               critical=False)
+                .add_extension(san, critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        out.append(cert.public_bytes(serialization.Encoding.PEM))
+    return out
+
+
+def verify_sample(items, ca_pem, directory):
+    """Independent check of a few renewed certificates: openssl verifies them against the CA,
+    and each names the certificate it renews."""
+    for i, item in enumerate(items):
+        path = directory / ('renewed-%d.pem' % i)
+        path.write_text(item['certificate_pem'])
+        proc = subprocess.run(['openssl', 'verify', '-CAfile', str(ca_pem), str(path)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0 or ': OK' not in proc.stdout:
+            raise AssertionError('openssl verify failed for %s: %s %s'
+                                 % (item['certificate']['uuid'], proc.stdout, proc.stderr))
+        if item['certificate']['lineage']['renewed_from'] != item['renewed_from'] or not item['renewed_from']:
+            raise AssertionError('renewed certificate without its lineage: %r' % item['certificate'])
+
+
+def main():
+    args = common.parse_args(__doc__.splitlines()[0])
+    sizes = [5] if args.smoke else [100, 1000, 10000]
+    rows = []
+    raw = {}
+    for n in sizes:
+        template = args.workdir / ('template-%d' % n)
+        setup_s, (inventory, csrs, ca) = common.timed(prepare, template, n)
+        print('N=%d: setup %.1f s' % (n, setup_s))
+        ours, theirs = [], []
+        for r in range(args.runs):
+            run_dir = args.workdir / ('run-%d-%d' % (n, r))
+            shutil.copytree(template, run_dir)
+            inv = 'sqlite://%s' % (run_dir / 'inventory.db')
+
+            def check(run, n=n, run_dir=run_dir):
+                res = run.result('renew due')
+                if res.get('renewed') != n or res.get('errors'):
+                    raise AssertionError('renewed %r of %d, errors %r' % (res.get('renewed'), n, res.get('errors')))
+                verify_sample(res['certificates'][:5], run_dir / 'ca' / 'ca.pem', run_dir)
+            run = common.play([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+                {'name': 'renew due', 'pki.lifecycle.certificate_renew': {
+                    'inventory': inv, 'ra_profile': 'bench', 'due': True}}]}], run_dir, check=check)
+            issued = common.count_issued(inv)
+            if issued != 2 * n:
+                raise SystemExit('expected %d issued records after renewal, found %d' % (2 * n, issued))
+            seconds, _certs = common.timed(raw_loop, csrs, ca)
+            ours.append(run.duration)
+            theirs.append(seconds)
+            print('  run %d: ours %.2f s, raw loop %.2f s' % (r + 1, run.duration, seconds))
+            sys.stdout.flush()
+            shutil.rmtree(run_dir, ignore_errors=True)
+        o, t = common.median(ours), common.median(theirs)
+        share = (n / o) / (n / t)
+        target = n == 10000
+        rows.append([n, o, n / o, t, n / t, share, '>= 0.3' if target else '-',
+                     common.verdict(share >= 0.3) if target else '-'])
+        raw[n] = dict(ours=ours, raw_loop=theirs, setup=setup_s)
+        shutil.rmtree(template, ignore_errors=True)
+    common.print_table('Bench 3: bulk renewal, one certificate_renew due:true task (median of %d runs)' % args.runs,
+                       ['N', 'ours s', 'ours cert/s', 'raw loop s', 'raw cert/s', 'ours/raw', 'target', 'verdict'], rows)
+    common.save_results('renewal' + ('-smoke' if args.smoke else ''), raw)
+
+
+if __name__ == '__main__':
+    main()
