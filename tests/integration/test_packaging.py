@@ -124,15 +124,20 @@ def test_installs_offline_and_runs_the_demo(tarball, tmp_path):
     filename = json.loads(doc.stdout)["pki.lifecycle.certificate_issue"]["doc"]["filename"]
     assert os.path.realpath(filename).startswith(os.path.realpath(installed) + os.sep), filename
 
-    demo = run_playbook(installed / "playbooks" / "demo.yml", env=env, tmp_path=tmp_path, timeout=240)
+    # as a user runs it: the installed playbook with the inventory shipped beside it
+    demo = run_playbook(installed / "playbooks" / "demo.yml", inventory=installed / "playbooks" / "localhost.ini",
+                        env=env, tmp_path=tmp_path, timeout=300)
     assert_ok(demo)
-    issues = [r for r in demo.records(items=False) if r["action"] == "pki.lifecycle.certificate_issue"]
+    issues = [r for r in demo.records(host="localhost", items=False) if r["action"] == "pki.lifecycle.certificate_issue"]
     assert [r["status"] for r in issues] == ["changed"] * 3 + ["ok"] * 3, [r["status"] for r in issues]
     assert demo.result("Revoke db.demo.test because its key was compromised")["changed"] is True
     counts = demo.result("Read the inventory")["counts"]
     assert counts["total"] >= 5 and counts["revoked"] >= 1, counts  # 3 issued + renewed + rekeyed
-    # the demo wrote where the installed playbook lives, not into the checkout
+    # the demo wrote where the installed playbook lives, not into the checkout; the role play
+    # deployed a full chain on each demo host
     assert (installed / "out" / "demo" / "inventory.db").is_file()
+    hosts = sorted(p.name for p in (installed / "out" / "demo" / "hosts").iterdir())
+    assert hosts and all(list((installed / "out" / "demo" / "hosts" / h).rglob("*fullchain*")) for h in hosts), hosts
 
 
 def test_execution_environment(tarball, tmp_path):
