@@ -60,7 +60,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from test_core_local import openssl  # noqa: F401 - re-exported for test_conformance
+from test_core_local import make_csr, openssl  # noqa: F401 - openssl re-exported for test_conformance
 
 
 def crl_serials(crl_pem: str) -> set[str]:
@@ -237,6 +237,80 @@ class CfsslCase(Case):
         return serial_hex.lower().lstrip('0') in crl_serials(env.crl_pem)
 
 
+# ------------------------------------------------------------------------------ acme
+
+class AcmeCase(Case):
+    """Pebble (harness ``pebble_factory``) started with ``PEBBLE_AUTHZREUSE=100``: it reuses an
+    account's valid authorizations, so once ``setup`` has validated every name the suite asks
+    for (http-01 answered through challtestsrv, with the connector itself, in-process), each
+    issue/renew/rekey order is ready at once and finishes in one call. The account key is an
+    explicit, passphrase-encrypted file shared by setup, the playbook's profiles and the
+    in-process timing (Pebble's authorizations belong to the account); the passphrase is
+    the credential that 'wrong credentials' gets wrong."""
+
+    PASSPHRASE = 'conformance-acme-account-passphrase'
+    HOSTS = ('csr', 'existing', 'gen', 'timing')  # the names test_conformance issues for
+
+    def setup(self, env):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        env.pebble = env.fx['pebble_factory'](env={'PEBBLE_AUTHZREUSE': '100'})
+        env.account_key = os.path.join(env.work, 'acme-account.key')
+        with open(env.account_key, 'wb') as handle:
+            handle.write(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self.PASSPHRASE.encode())))
+        os.chmod(env.account_key, 0o600)
+        env.trust_anchor = os.path.join(env.work, 'pebble-root.pem')
+        with open(env.trust_anchor, 'w') as handle:
+            handle.write(env.pebble.roots_pem())
+        self._prevalidate(env)
+
+    def _prevalidate(self, env):
+        """One order for every name, its http-01 challenges answered: the account's
+        authorizations are valid afterwards."""
+        import pathlib
+        import sys
+        from harness.playbook import ensure_collection_link
+        sys.path.insert(0, str(ensure_collection_link()))
+        from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry import connector_class
+        from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Issued, Pending
+        dom = '%s.%s' % (self.id, self.domain)
+        names = ['%s.%s' % (host, dom) for host in self.HOSTS]
+        with open(make_csr(pathlib.Path(env.work), names[0], sans=','.join('DNS:' + n for n in names))) as handle:
+            csr = handle.read()
+        conn = connector_class(self.connector)('prevalidate', self.options(env), self.secrets(env),
+                                               context={'inventory_dir': env.work})
+        pending = conn.issue(csr, {})
+        assert isinstance(pending, Pending), 'fresh names on a fresh Pebble should need challenges'
+        assert sorted(c['identifier'] for c in pending.challenge_data) == sorted(names)
+        for chall in pending.challenge_data:
+            env.pebble.add_http01(chall['resource'].rsplit('/', 1)[1], chall['resource_value'])
+        issued = conn.resume({'connector_data': pending.connector_data}, csr)
+        assert isinstance(issued, Issued), issued
+
+    def options(self, env):
+        return {'directory_url': env.pebble.directory_url, 'ca_bundle': env.pebble.ca_bundle,
+                'terms_agreed': True, 'account_key': env.account_key, 'trust_anchor': env.trust_anchor,
+                'poll_timeout': 20}
+
+    def secrets(self, env):
+        return {'account_key_passphrase': self.PASSPHRASE}
+
+    def bad_secrets(self, env):
+        return {'account_key_passphrase': 'not-the-account-passphrase'}
+
+    def unreachable_options(self, env):
+        return dict(self.options(env), directory_url='http://127.0.0.1:9/dir')  # discard port: nothing listens
+
+    def root_pem(self, env):
+        return env.pebble.roots_pem()
+
+    def revoked_by_ca(self, env, serial_hex, revoke_result):
+        # Pebble has no CRL; its management API is its database's view.
+        return env.pebble.cert_status(serial_hex).get('Status') == 'Revoked'
+
+
 CASES: dict[str, Case] = dict((c.id, c) for c in [
     LocalCase(id='local', connector='local', issue_attributes={'validity_days': 30}, max_lifetime_days=30,
               bad_secrets_messages=('wrong passphrase',), down_message='missing-ca'),
@@ -245,6 +319,8 @@ CASES: dict[str, Case] = dict((c.id, c) for c in [
     CfsslCase(id='cfssl', profile='server', bad_secrets_messages=('no authentication provider',)),
     CfsslCase(id='cfssl-authsign', profile='authserver', auth=True, full=False,
               bad_secrets_messages=('invalid token',)),
+    AcmeCase(id='acme', connector='acme', fixtures=('pebble_factory',), issue_attributes={'challenge_type': 'http-01'},
+             bad_secrets_messages=('passphrase is wrong',), down_message='http://127.0.0.1:9/dir is unreachable'),
 ])
 
 
