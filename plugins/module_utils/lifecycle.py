@@ -804,6 +804,30 @@ def due_state(record, renew_before, now, connector=None):
     return now >= opens, opens
 
 
+def cached_connector(ctx, connectors, profile):
+    """One connector per RA profile for the whole task."""
+    if profile['name'] not in connectors:
+        connectors[profile['name']] = make_connector(ctx, profile)
+    return connectors[profile['name']]
+
+
+def renewal_due(ctx, record, p, profile, connectors):
+    """The one due decision for renew and ``due: true``: returns (due, opens, renew_before).
+
+    An explicit ``renew_before`` on the task wins over the CA's suggested window (ACME ARI);
+    the RA profile's ``renew_before`` is only the fallback when the CA suggests none.
+    """
+    renew_before = p.get('renew_before') or (profile.get('policy') or {}).get('renew_before')
+    advisor = None
+    if not p.get('renew_before'):
+        try:   # the CA may suggest the window; a connector error is reported later, if due
+            advisor = cached_connector(ctx, connectors, profile)
+        except PkiError:
+            advisor = None
+    due, opens = due_state(record, renew_before, ctx.now, advisor)
+    return due, opens, renew_before
+
+
 def renewal_request(ctx, tx, profile, record, p):
     """The request renewing ``record``. The seed: a new CSR, or else the key belonging to the certificate."""
     if p.get('csr'):
@@ -841,15 +865,9 @@ def renew_one(ctx, tx_record, p, connector=None, profile=None):
                              'Issue it again with pki.lifecycle.certificate_issue.')
         profile = profile or load_profile(ctx, tx, record['ra_profile'], 'renew')
         pol = profile.get('policy') or {}
-        renew_before = p.get('renew_before') or pol.get('renew_before')
-        # An explicit renew_before wins over the CA's ARI window; the profile's does not.
-        advisor = None
-        if not p.get('renew_before'):
-            try:   # the CA may suggest the window (ACME ARI); a connector error is reported if due
-                advisor = connector = connector or make_connector(ctx, profile)
-            except PkiError:
-                advisor = None
-        due, opens = due_state(record, renew_before, ctx.now, advisor)
+        connectors = {profile['name']: connector} if connector is not None else {}
+        due, opens, renew_before = renewal_due(ctx, record, p, profile, connectors)
+        connector = connectors.get(profile['name'])
         if not due and not p.get('force'):
             return record, False, 'Not due: valid until %s; the renewal window opens %s.' % (
                 record['not_after'], iso(opens)), renew_before
@@ -1029,15 +1047,7 @@ def renew_due(ctx):
         profile = profiles.get(record['ra_profile'])
         if profile is None or not profile.get('enabled', True):
             continue
-        pol = profile.get('policy') or {}
-        advisor = None
-        if not p.get('renew_before'):
-            try:   # the CA may suggest the window (ACME ARI); a connector error is reported if due
-                advisor = connectors.get(profile['name']) or connectors.setdefault(
-                    profile['name'], make_connector(ctx, profile))
-            except PkiError:
-                advisor = None
-        due, _opens = due_state(record, p.get('renew_before') or pol.get('renew_before'), ctx.now, advisor)
+        due, _opens, _renew_before = renewal_due(ctx, record, p, profile, connectors)
         if not due and not p.get('force'):
             continue
         try:

@@ -3,6 +3,7 @@
 Every assertion is on returned values, on the inventory's contents (opened independently
 with sqlite3 / json), or on openssl's own verdict.
 """
+import base64
 import json
 import os
 import sqlite3
@@ -249,13 +250,15 @@ def test_bad_input_changes_nothing(inventory, tmp_path):
     good = make_csr(tmp_path, 'good.example.test')
     weak = make_csr(tmp_path, 'weak.example.test', key_args=('-newkey', 'rsa:1024'))
     evil = make_csr(tmp_path, 'evil.example.test', sans='DNS:evil.example.test,DNS:www.attacker.test')
-    pem = open(good).read()
-    body = pem.splitlines()
-    # Flip one character inside the signature (near the end of the base64 body).
-    line = body[-2]
-    body[-2] = line[:-3] + ('A' if line[-3] != 'A' else 'B') + line[-2:]
+    # Flip the last byte of the DER: it lies inside the signature value (s of the ECDSA
+    # signature), so the CSR still parses but its signature no longer verifies. Deterministic,
+    # unlike flipping a base64 character, which can land in padding or break the DER.
+    der = bytearray(base64.b64decode(''.join(open(good).read().splitlines()[1:-1])))
+    der[-1] ^= 0x01
     tampered = tmp_path / 'tampered.csr'
-    tampered.write_text('\n'.join(body) + '\n')
+    body = base64.b64encode(bytes(der)).decode()
+    tampered.write_text('-----BEGIN CERTIFICATE REQUEST-----\n%s\n-----END CERTIFICATE REQUEST-----\n'
+                        % '\n'.join(body[i:i + 64] for i in range(0, len(body), 64)))
     setup = PROFILE_TASKS + """
     - name: disabled profile
       pki.lifecycle.ra_profile: {name: paused, enabled: false, connector_options: {directory: "{{ work }}/ca2"}}
