@@ -42,7 +42,7 @@ CERTIFICATE_FIELDS = (
     'uuid',               # str, uuid4
     'ra_profile',         # str
     'state',              # 'requested' | 'issued' | 'revoked' | 'failed'
-    'identity',           # str, sha256 hex of the request identity (lifecycle.identity())
+    'identity',           # str, sha256 hex of the request identity (lifecycle.request.request_identity())
     'serial',             # str, lowercase hex without colons, or None while requested
     'issuer',             # str, RFC 4514
     'subject',            # str, RFC 4514
