@@ -37,7 +37,11 @@ REVOCATION_REASON_CODES = {
     'aACompromise': 10,
 }
 CERTIFICATE_STATES = ('requested', 'issued', 'revoked', 'failed')
-VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid')
+# superseded: replaced by a renewal or rekey (and not revoked); derived from the lineage.
+VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid', 'superseded')
+# Which certificates certificate_info lists: those in use (every status but superseded), the
+# replaced ones, or both.
+CERTIFICATE_SCOPES = ('current', 'superseded', 'all')
 
 # Words that mark a secret; such keys belong in *_secrets, never in stored options.
 SECRET_WORDS = ('token', 'password', 'passphrase', 'secret', 'pin', 'hmac', 'private')

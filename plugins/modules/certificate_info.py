@@ -12,11 +12,16 @@ short_description: List certificates in the inventory, with their validation sta
 version_added: 0.1.0
 description:
   - Return the certificates of the inventory that match every filter given, with their
-    validation status, and counts by validation status. Without filters, all of them.
-  - The validation status is derived from the record and the current time, not stored.
-    V(valid), V(expiring) (inside the renewal window of the RA profile's
+    validation status, and counts by validation status. By default the current certificates
+    (see O(scope)); without filters, all of them.
+  - The validation status is derived from the record, its lineage and the current time, not
+    stored. V(valid), V(expiring) (inside the renewal window of the RA profile's
     O(pki.lifecycle.ra_profile#module:policy.renew_before), by default the last third of the
-    lifetime), V(expired), V(revoked), or V(invalid) (not issued, V(failed), or not valid yet).
+    lifetime), V(expired), V(revoked), V(invalid) (not issued, V(failed), or not valid yet), or
+    V(superseded) (replaced by a renewal or rekey and not revoked, whatever its dates).
+  - A certificate is current unless it is superseded. Renewals and rekeys keep the certificates
+    they replace, with their history; they are counted apart (RV(counts.superseded)) so that
+    counts and filters tell what is in use.
   - Read only; the CA is not called.
 options:
   uuid:
@@ -51,11 +56,24 @@ options:
       - Only certificates with one of these validation statuses.
     type: list
     elements: str
-    choices: [valid, expiring, expired, revoked, invalid]
+    choices: [valid, expiring, expired, revoked, invalid, superseded]
+  scope:
+    description:
+      - Which certificates to list and count by status. V(current) those in use (every status
+        but V(superseded)), V(superseded) only those a renewal or rekey replaced, V(all) both.
+      - Other filters apply within the scope. With V(current), the superseded certificates that
+        match the other filters are counted in RV(counts.superseded) but neither listed nor in
+        RV(counts.total).
+      - Default V(current), or V(all) when O(uuid) or O(serial) names a certificate, or
+        O(validation_status) asks for V(superseded).
+    type: str
+    choices: [current, superseded, all]
   due_within_days:
     description:
       - Only issued certificates that expire within this many days from now, including those
         that have expired already (combine with O(validation_status) to leave them out).
+      - Within O(scope): by default the current certificates, so a certificate already renewed
+        is not due again.
     type: int
   include_pem:
     description:
@@ -90,7 +108,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Certificates that expire within 30 days
+- name: Current certificates that expire within 30 days (renewed ones are superseded, not due)
   pki.lifecycle.certificate_info:
     due_within_days: 30
     validation_status: [valid, expiring]
@@ -98,11 +116,30 @@ EXAMPLES = r'''
   run_once: true
   register: soon
 
-- name: Fail the run when anything has expired
-  ansible.builtin.assert:
-    that: soon.counts.expired == 0
-    fail_msg: "{{ soon.counts.expired }} certificate(s) have expired"
+- name: What is in use, by status (superseded certificates counted apart)
+  pki.lifecycle.certificate_info:
+  delegate_to: localhost
   run_once: true
+  register: inventory
+
+- name: Fail the run when a certificate in use has expired
+  ansible.builtin.assert:
+    that: inventory.counts.expired == 0
+    fail_msg: >-
+      {{ inventory.counts.expired }} certificate(s) in use have expired:
+      {{ inventory.certificates | selectattr('validation_status', '==', 'expired') | map(attribute='subject') | join(', ') }}
+    success_msg: >-
+      {{ inventory.counts.total }} certificates in use ({{ inventory.counts.valid }} valid,
+      {{ inventory.counts.expiring }} expiring, {{ inventory.counts.revoked }} revoked);
+      {{ inventory.counts.superseded }} superseded by renewals or rekeys
+  run_once: true
+
+- name: The certificates renewal or rekey replaced, with the uuid of each replacement
+  pki.lifecycle.certificate_info:
+    scope: superseded
+  delegate_to: localhost
+  run_once: true
+  register: replaced
 
 - name: The certificates of one host, with PEMs and history
   pki.lifecycle.certificate_info:
@@ -173,10 +210,14 @@ certificates:
       sample: issued
     validation_status:
       description:
-        - Derived from the record and the current time, not stored.
-        - V(expiring) means inside the renewal window (the RA profile's C(renew_before), by default the last third of the lifetime).
+        - Derived from the record, its lineage and the current time, not stored.
+        - V(valid) in use and not yet due; V(expiring) inside the renewal window (the RA profile's C(renew_before),
+          by default the last third of the lifetime); V(expired) past its end of validity; V(revoked) revoked (also
+          when it was replaced); V(invalid) not issued, failed, or not valid yet.
+        - V(superseded) replaced by a renewal or rekey (C(superseded_by) names the replacement) and not revoked,
+          whatever its dates; kept in the inventory with its history, it needs no action.
       type: str
-      choices: [valid, expiring, expired, revoked, invalid]
+      choices: [valid, expiring, expired, revoked, invalid, superseded]
       sample: valid
     ra_profile:
       description: The RA profile the certificate is bound to.
@@ -228,6 +269,12 @@ certificates:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    superseded_by:
+      description:
+        - The uuid of the certificate that replaced this one by a renewal or rekey (the newest issued or revoked
+          certificate whose C(lineage) names it), or null while nothing has replaced it. Derived, not stored.
+      type: str
+      sample: 0d5a3c8e-8f61-4a7b-9b1e-6f0a2c4d9e17
     certificate_pem:
       description: The certificate, PEM (empty when the record holds none).
       type: str
@@ -267,13 +314,15 @@ certificates:
           description: The RA profile at the time.
           type: str
 counts:
-  description: How many certificates were returned, in total and by validation status.
+  description:
+    - How many certificates were returned, in total and by validation status; and how many
+      superseded ones match the filters (with the default O(scope=current), counted apart).
   returned: always
   type: dict
-  sample: {"total": 12, "valid": 9, "expiring": 2, "expired": 0, "revoked": 1, "invalid": 0}
+  sample: {"total": 12, "valid": 9, "expiring": 2, "expired": 0, "revoked": 1, "invalid": 0, "superseded": 7}
   contains:
     total:
-      description: All returned certificates.
+      description: All returned certificates (with O(scope=current), the superseded ones are not).
       type: int
     valid:
       description: Valid and not yet due for renewal.
@@ -282,13 +331,18 @@ counts:
       description: Valid but inside the renewal window.
       type: int
     expired:
-      description: Past their end of validity.
+      description: Past their end of validity (a superseded certificate is not counted here, whatever its dates).
       type: int
     revoked:
       description: Revoked.
       type: int
     invalid:
       description: Not issued, failed, or not valid yet.
+      type: int
+    superseded:
+      description:
+        - Replaced by a renewal or rekey and not revoked, whatever their dates.
+        - Counted for every O(scope); with O(scope=current) they are not returned and not in RV(counts.total).
       type: int
 '''
 
@@ -306,7 +360,8 @@ def main():
             labels=dict(type='dict'),
             state=dict(type='list', elements='str', choices=['requested', 'issued', 'revoked', 'failed']),
             validation_status=dict(type='list', elements='str',
-                                   choices=['valid', 'expiring', 'expired', 'revoked', 'invalid']),
+                                   choices=['valid', 'expiring', 'expired', 'revoked', 'invalid', 'superseded']),
+            scope=dict(type='str', choices=['current', 'superseded', 'all']),
             due_within_days=dict(type='int'),
             include_pem=dict(type='bool', default=False),
             include_events=dict(type='bool', default=False),

@@ -209,10 +209,14 @@ certificate:
       sample: issued
     validation_status:
       description:
-        - Derived from the record and the current time, not stored.
-        - V(expiring) means inside the renewal window (the RA profile's C(renew_before), by default the last third of the lifetime).
+        - Derived from the record, its lineage and the current time, not stored.
+        - V(valid) in use and not yet due; V(expiring) inside the renewal window (the RA profile's C(renew_before),
+          by default the last third of the lifetime); V(expired) past its end of validity; V(revoked) revoked (also
+          when it was replaced); V(invalid) not issued, failed, or not valid yet.
+        - V(superseded) replaced by a renewal or rekey (C(superseded_by) names the replacement) and not revoked,
+          whatever its dates; kept in the inventory with its history, it needs no action.
       type: str
-      choices: [valid, expiring, expired, revoked, invalid]
+      choices: [valid, expiring, expired, revoked, invalid, superseded]
       sample: valid
     ra_profile:
       description: The RA profile the certificate is bound to.
@@ -264,6 +268,12 @@ certificate:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    superseded_by:
+      description:
+        - The uuid of the certificate that replaced this one by a renewal or rekey (the newest issued or revoked
+          certificate whose C(lineage) names it), or null while nothing has replaced it. Derived, not stored.
+      type: str
+      sample: 0d5a3c8e-8f61-4a7b-9b1e-6f0a2c4d9e17
 certificate_pem:
   description:
     - The certificate, PEM.

@@ -252,6 +252,13 @@ class InventoryTransaction(object):
         """
         raise NotImplementedError
 
+    def successors(self, uuids=None):
+        """{uuid: its newest successor's uuid} for each of ``uuids`` (None: every record) that
+        an issued or revoked record names in ``renewed_from`` or ``rekeyed_from``: what makes
+        a certificate superseded, derived at read time. Newest: created_at, then uuid, as
+        lifecycle.records.lineage_head orders. Uses the lineage indexes, never the records."""
+        raise NotImplementedError
+
     # event log (append only)
     def add_event(self, event):
         raise NotImplementedError
@@ -276,6 +283,26 @@ EVENT_COLUMNS = ('time', 'operation', 'result', 'certificate_uuid', 'ra_profile'
 # find_certificates filters that are plain equality on one field (every store).
 EQUALITY_FILTERS = ('uuid', 'ra_profile', 'state', 'identity', 'serial', 'fingerprint_sha256',
                     'spki_sha256', 'subject', 'renewed_from', 'rekeyed_from')
+
+
+# The states of a record that replaces its predecessor (a requested or failed one does not yet).
+SUCCESSOR_STATES = ('issued', 'revoked')
+# uuids per successors() query: two IN lists under SQLite's oldest limit of 999 parameters.
+SUCCESSOR_CHUNK = 400
+
+
+def newest_successors(links, wanted=None):
+    """successors()'s answer from ``links``: (uuid, created_at, renewed_from, rekeyed_from,
+    state) of records that name a predecessor; ``wanted``: the predecessors asked about."""
+    best = {}
+    for uuid, created_at, renewed_from, rekeyed_from, state in links:
+        if state not in SUCCESSOR_STATES:
+            continue
+        key = (created_at or '', uuid)
+        for parent in (renewed_from, rekeyed_from):
+            if parent and (wanted is None or parent in wanted) and (parent not in best or key > best[parent][0]):
+                best[parent] = (key, uuid)
+    return dict((parent, found[1]) for parent, found in best.items())
 
 
 def dumps(value):
@@ -373,6 +400,23 @@ class SqlTransaction(InventoryTransaction):
 
     def delete_certificate(self, uuid):
         return self._delete('certificates', 'uuid', uuid)
+
+    def successors(self, uuids=None):
+        # The state is checked in Python: in the WHERE clause it could lure the planner onto the
+        # state index (most rows are issued) instead of the two lineage indexes.
+        sql = 'SELECT uuid, created_at, renewed_from, rekeyed_from, state FROM certificates WHERE '
+        if uuids is None:
+            # "> ''" rather than IS NOT NULL: a range SQLite reads from the indexes, not a scan.
+            rows = self._conn.execute(sql + "renewed_from > '' OR rekeyed_from > ''", ()).fetchall()
+            return newest_successors(rows)
+        uuids = list(dict.fromkeys(uuids))
+        rows = []
+        for start in range(0, len(uuids), SUCCESSOR_CHUNK):
+            chunk = uuids[start:start + SUCCESSOR_CHUNK]
+            marks = ', '.join('?' * len(chunk))
+            rows.extend(self._conn.execute(sql + 'renewed_from IN (%s) OR rekeyed_from IN (%s)' % (marks, marks),
+                                           chunk + chunk).fetchall())
+        return newest_successors(rows, set(uuids))
 
     def add_event(self, event):
         """Append ``event``; returns the id the store gave it (increasing: one writer at a time)."""

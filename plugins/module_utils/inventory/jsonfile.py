@@ -24,8 +24,8 @@ import stat
 import time
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    EQUALITY_FILTERS, SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, record_key,
-    run_migrations,
+    EQUALITY_FILTERS, SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, newest_successors,
+    record_key, run_migrations,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_atomic
 
@@ -147,6 +147,11 @@ class JsonTransaction(InventoryTransaction):
         found.sort(key=lambda r: (r.get('created_at') is not None, r.get('created_at') or '',
                                   r.get('uuid')))
         return [_copy(r) for r in found]
+
+    def successors(self, uuids=None):
+        links = [(r.get('uuid'), r.get('created_at'), r.get('renewed_from'), r.get('rekeyed_from'), r.get('state'))
+                 for r in self._doc['certificates'].values() if r.get('renewed_from') or r.get('rekeyed_from')]
+        return newest_successors(links, None if uuids is None else set(uuids))
 
     def add_event(self, event):
         """Append ``event``; returns the id the store gave it."""

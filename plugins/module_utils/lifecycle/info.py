@@ -9,8 +9,24 @@ __metaclass__ = type
 import datetime
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import successors_of
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
+
+
+def scope_of(p):
+    """The task's ``scope``; unset: ``all`` when the task names one certificate (uuid, serial)
+    or asks for superseded ones by status, else ``current``."""
+    if p.get('scope'):
+        return p['scope']
+    if p.get('uuid') or p.get('serial') or 'superseded' in (p.get('validation_status') or ()):
+        return 'all'
+    return 'current'
+
+
+def in_scope(status, scope):
+    """current: every status but superseded; superseded: only that; all: everything."""
+    return scope == 'all' or (status == 'superseded') == (scope == 'superseded')
 
 
 def _filters(p, now):
@@ -32,8 +48,10 @@ def _filters(p, now):
 def op_info(ctx):
     p = ctx.params
     now = ctx.now
+    scope = scope_of(p)
     with ctx.store.transaction(write=False) as tx:
         records = tx.find_certificates(**_filters(p, now))
+        successors = successors_of(tx, records)
         profiles = dict((r['name'], r) for r in tx.list_ra_profiles())
         events = {}
         if p.get('include_events'):
@@ -45,8 +63,12 @@ def op_info(ctx):
     certificates, counts = [], dict((s, 0) for s in VALIDATION_STATUSES)
     for record in records:
         pol = (profiles.get(record['ra_profile']) or {}).get('policy') or {}
-        item = public_record(record, now, pol.get('renew_before'))
+        item = public_record(record, now, pol.get('renew_before'), successors.get(record['uuid']))
         if wanted and item['validation_status'] not in wanted:
+            continue
+        if not in_scope(item['validation_status'], scope):
+            if item['validation_status'] == 'superseded':
+                counts['superseded'] += 1  # counted apart: neither listed nor in total
             continue
         if p.get('include_pem'):
             item['certificate_pem'] = record.get('certificate_pem') or ''
@@ -55,5 +77,5 @@ def op_info(ctx):
             item['events'] = events.get(record['uuid'], [])
         counts[item['validation_status']] += 1
         certificates.append(item)
-    counts['total'] = len(certificates)
+    counts['total'] = len(certificates)  # what is listed (scope current: superseded ones are not)
     return dict(changed=False, certificates=certificates, counts=counts)

@@ -13,7 +13,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context im
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import Job, issue_one
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
-    current_for_identity, exists_reason, update_labels,
+    current_for_identity, exists_reason, superseded_by, update_labels,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import resolve_request
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import certificate_result, planned_result
@@ -27,9 +27,10 @@ def op_issue(ctx):
         request = resolve_request(ctx, tx, profile, p)
         # The no-change path decides in this read snapshot: no write lock, no connector. (When
         # nothing is found, the pipeline decides again under the write lock.)
-        existing = None
+        existing = successor = None
         if not p.get('force') and request.get('spki_sha256'):
             existing = current_for_identity(tx, request['identity'], ctx.now)
+            successor = superseded_by(tx, existing)  # e.g. a rekey replaced it: say so
     pol = profile.get('policy') or {}
     policylib.check_validity(pol, p.get('validity_days'))
     validity = policylib.effective_validity(pol, p.get('validity_days'))
@@ -46,4 +47,5 @@ def op_issue(ctx):
             record['serial'], profile['name'], ' because force is set' if p.get('force') else '')
     if not changed and p.get('labels') and not ctx.check_mode:
         record = update_labels(ctx, record, p['labels'])
-    return certificate_result(record, changed, reason, ctx, renew_before=pol.get('renew_before'))
+    return certificate_result(record, changed, reason, ctx, renew_before=pol.get('renew_before'),
+                              superseded_by=successor if record is existing else None)

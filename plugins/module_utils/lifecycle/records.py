@@ -71,6 +71,24 @@ def lineage_head(tx, record):
     return current
 
 
+# Past this many records, one read of every lineage link costs less than asking in batches.
+SUCCESSORS_BY_UUID_MAX = 2000
+
+
+def successors_of(tx, records):
+    """{uuid: uuid of the certificate that replaced it} for those of ``records`` a renewal or
+    rekey replaced (an issued or revoked successor): the superseded ones."""
+    uuids = [r['uuid'] for r in records]
+    if not uuids:
+        return {}
+    return tx.successors(uuids if len(uuids) <= SUCCESSORS_BY_UUID_MAX else None)
+
+
+def superseded_by(tx, record):
+    """The uuid of the certificate that replaced ``record``, or None."""
+    return tx.successors([record['uuid']]).get(record['uuid']) if record else None
+
+
 def has_successor(tx, uuid):
     """Has any record (in whatever state) been renewed or rekeyed from ``uuid``?"""
     return bool(tx.find_certificates(renewed_from=uuid) or tx.find_certificates(rekeyed_from=uuid))

@@ -32,12 +32,19 @@ def renewal_opens(record, renew_before=None):
     return not_after - datetime.timedelta(seconds=window)
 
 
-def validation_status(record, now=None, renew_before=None):
-    """Derived, never stored: valid, expiring, expired, revoked, invalid."""
+def validation_status(record, now=None, renew_before=None, superseded_by=None):
+    """Derived, never stored: valid, expiring, expired, revoked, invalid, superseded.
+
+    ``superseded_by``: the uuid of the certificate that replaced this one by a renewal or rekey
+    (records.superseded_by). A replaced certificate is superseded whatever its dates, so that
+    predecessors kept for their history never count as expired or expiring; a revoked one
+    stays revoked."""
     now = now or utcnow()
     state = record.get('state')
     if state == 'revoked':
         return 'revoked'
+    if superseded_by:
+        return 'superseded'
     if state != 'issued' or not record.get('not_after'):
         return 'invalid'
     not_before, not_after = parse_iso(record['not_before']), parse_iso(record['not_after'])
@@ -50,10 +57,11 @@ def validation_status(record, now=None, renew_before=None):
     return 'valid'
 
 
-def public_record(record, now=None, renew_before=None):
+def public_record(record, now=None, renew_before=None, superseded_by=None):
     """The record as modules return it: no PEMs (those are returned beside it)."""
     out = dict((k, record.get(k)) for k in PUBLIC_FIELDS)
-    out['validation_status'] = validation_status(record, now, renew_before)
+    out['validation_status'] = validation_status(record, now, renew_before, superseded_by)
+    out['superseded_by'] = superseded_by
     out['lineage'] = dict(renewed_from=record.get('renewed_from'), rekeyed_from=record.get('rekeyed_from'))
     return out
 
@@ -70,12 +78,12 @@ def with_diff(ctx, result, before, after):
     return result
 
 
-def certificate_result(record, changed, reason, ctx, before=None, renew_before=None):
+def certificate_result(record, changed, reason, ctx, before=None, renew_before=None, superseded_by=None):
     chain = record.get('chain_pem') or ''
     cert = record.get('certificate_pem') or ''
     result = dict(
         changed=changed, reason=reason,
-        certificate=public_record(record, ctx.now, renew_before),
+        certificate=public_record(record, ctx.now, renew_before, superseded_by),
         certificate_pem=cert, chain_pem=chain,
         fullchain_pem=(cert + chain) if cert else '',
     )

@@ -10,7 +10,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputE
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import (
     load_profile, make_connector, merged_attributes,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate, superseded_by
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import certificate_result, diff_view
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import REVOCATION_REASONS, iso, utcnow
 
@@ -42,10 +42,11 @@ def op_revoke(ctx):
     reason = normalize_reason(p.get('reason'))
     with ctx.store.transaction(write=False) as tx:
         record = find_certificate(ctx, tx, p['certificate'], 'revoked')
+        successor = superseded_by(tx, record)
         before = diff_view(record)
         if record['state'] == 'revoked':
             return certificate_result(record, False, 'Already revoked (%s) at %s.' % (
-                record['revocation_reason'], record['revoked_at']), ctx, before=before)
+                record['revocation_reason'], record['revoked_at']), ctx, before=before, superseded_by=successor)
         if record['state'] != 'issued':
             raise InputError('Certificate %s is %s; there is nothing the CA could revoke.' % (record['uuid'], record['state']),
                              'Only issued certificates are revoked.')
@@ -54,9 +55,9 @@ def op_revoke(ctx):
     if ctx.check_mode:
         after = dict(record, state='revoked', revocation_reason=reason)
         return certificate_result(after, True, 'Would revoke serial %s (%s).' % (record['serial'], reason), ctx,
-                                  before=before)
+                                  before=before, superseded_by=successor)
     current, facts = revoke_record(ctx, make_connector(ctx, profile), record, reason, attributes)
     result = certificate_result(current, True, 'Revoked serial %s with reason %s.' % (current['serial'], reason),
-                                ctx, before=before)
+                                ctx, before=before, superseded_by=successor)
     result.update(dict((k, facts[k]) for k in ('crl_path', 'crl_number') if k in facts))
     return result

@@ -291,6 +291,48 @@ def test_due_query_uses_not_after_index():
     assert 'certificates_not_after' in plan, plan
 
 
+def test_successors(population):
+    # u3 (issued) renews u1; u4 (requested) rekeys u3: a pending renewal replaces nothing yet.
+    with population.transaction(write=False) as tx:
+        assert tx.successors(['u1', 'u2', 'u3', 'nope']) == {'u1': 'u3'}
+        assert tx.successors() == {'u1': 'u3'}
+        assert tx.successors([]) == {}
+        # More uuids than one query takes (SUCCESSOR_CHUNK): asked in parts, answered whole.
+        assert tx.successors(['x%d' % i for i in range(900)] + ['u1']) == {'u1': 'u3'}
+    with population.transaction() as tx:
+        # The newest successor (created_at, then uuid) wins; a revoked one counts, a failed one not.
+        tx.put_certificate(cert('u6', created_at='2026-01-05T00:00:00Z', state='revoked', renewed_from='u1'))
+        tx.put_certificate(cert('u7', created_at='2026-01-06T00:00:00Z', state='failed', rekeyed_from='u1'))
+        tx.put_certificate(cert('u8', created_at='2026-01-06T00:00:00Z', rekeyed_from='u3'))
+    with population.transaction(write=False) as tx:
+        assert tx.successors(['u1', 'u3']) == {'u1': 'u6', 'u3': 'u8'}
+        assert tx.successors() == {'u1': 'u6', 'u3': 'u8'}
+
+
+def test_successors_use_the_lineage_indexes(tmp_path):
+    store = sqlite_store.SqliteStore(str(tmp_path / 'inventory.db'))
+    plans = []
+
+    class Explaining(object):
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, params=()):
+            plans.append(' '.join(str(row) for row in self.conn.execute('EXPLAIN QUERY PLAN ' + sql, params)))
+            return self.conn.execute(sql, params)
+    try:
+        with store.transaction(write=False) as tx:
+            tx._conn = Explaining(tx._conn)  # pylint: disable=protected-access
+            tx.successors(['u1', 'u2'])
+            tx.successors()
+    finally:
+        store.close()
+    assert len(plans) == 2
+    for plan in plans:
+        assert 'certificates_renewed_from' in plan and 'certificates_rekeyed_from' in plan, plan
+        assert 'SCAN certificates' not in plan.replace('USING INDEX', ''), plan
+
+
 # --- events -------------------------------------------------------------------------------
 
 def test_event_log_append_only_and_ordered(store):
