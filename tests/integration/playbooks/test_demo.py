@@ -21,6 +21,11 @@ def test_demo_playbook(tmp_path):
     assert 'Rekeyed' in run.result('Rekey api.demo.test onto a new generated key')['reason']
     summary = run.result('Summary')['msg']
     assert any('CRL lists serial' in line and line.endswith('True') for line in summary), summary
+    # Three certificates in use (db revoked); the renewed www and the rekeyed api are superseded.
+    assert 'Inventory: 3 current certificates (2 valid, 0 expiring, 0 expired, 1 revoked); 2 superseded ' \
+        'by the renewal and the rekey, kept with their history.' in summary, summary
+    counts = run.result('Read the inventory')['counts']
+    assert counts == dict(total=3, valid=2, expiring=0, expired=0, revoked=1, invalid=0, superseded=2), counts
     # The role play: each of the three demo hosts got a deployed chain that openssl accepts.
     ca_pem = (tmp_path / 'demo' / 'ca' / 'ca.pem').read_text()
     for host in ('web1.demo.test', 'web2.demo.test', 'web3.demo.test'):

@@ -31,3 +31,26 @@ def test_bad_input_fails_with_the_fix(pki):
     pki.setup()
     bad = pki('certificate_info', validation_status=['fresh'])
     pki.assert_failed(bad, 'fresh', 'valid')
+
+
+def test_superseded_counted_apart_and_scope(pki):
+    pki.setup()
+    old = pki.issue('www.example.test', labels={'role': 'web'})['certificate']
+    new = pki('certificate_renew', certificate=old['uuid'], renew_before='100%')
+    assert new['changed'], new
+    new = new['certificate']
+    before = pki.snapshot()
+    info = pki('certificate_info')
+    assert [c['uuid'] for c in info['certificates']] == [new['uuid']], info
+    assert info['counts']['total'] == 1 and info['counts']['valid'] == 1 and info['counts']['superseded'] == 1
+    every = pki('certificate_info', scope='all')
+    by_uuid = dict((c['uuid'], c) for c in every['certificates'])
+    assert by_uuid[old['uuid']]['validation_status'] == 'superseded'
+    assert by_uuid[old['uuid']]['superseded_by'] == new['uuid'] and by_uuid[new['uuid']]['superseded_by'] is None
+    assert by_uuid[new['uuid']]['lineage']['renewed_from'] == old['uuid']  # lineage as before
+    replaced = pki('certificate_info', scope='superseded', labels={'role': 'web'})
+    assert [c['uuid'] for c in replaced['certificates']] == [old['uuid']]
+    assert [c['uuid'] for c in pki('certificate_info', uuid=old['uuid'])['certificates']] == [old['uuid']]
+    assert pki.snapshot() == before
+    bad = pki('certificate_info', scope='old')
+    pki.assert_failed(bad, 'scope', 'current')
