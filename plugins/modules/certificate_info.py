@@ -72,7 +72,7 @@ options:
     description:
       - Only issued certificates that expire within this many days from now, including those
         that have expired already (combine with O(validation_status) to leave them out).
-      - Within O(scope): by default the current certificates, so a certificate already renewed
+      - Within O(scope), by default the current certificates, so a certificate already renewed
         is not due again.
     type: int
   include_pem:
