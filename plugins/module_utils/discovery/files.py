@@ -19,6 +19,7 @@ import grp
 import os
 import pwd
 import stat
+import time
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.discovery import parse
@@ -268,3 +269,18 @@ class Scan(object):
         if parsed.encrypted_keys and not found:
             return dict(path=path, matches=None, reason='encrypted key in the same file: not compared')
         return found
+
+
+def run_module(module):
+    """certificate_discover's one call: scan, exit_json (never fails on a bad file)."""
+
+    p = module.params
+    for name in ('max_depth', 'max_file_size', 'max_files'):
+        if p[name] < 0:
+            module.fail_json(msg='%s is %d; it must be 0 or more.' % (name, p[name]))
+    started = time.time()
+    result = Scan(p['paths'], patterns=p['patterns'], excludes=p['excludes'], max_depth=p['max_depth'],
+                  max_file_size=p['max_file_size'], max_files=p['max_files'], passwords=p['pkcs12_passwords'],
+                  include_ca=p['include_ca'], match_keys=p['match_keys']).run()
+    result['stats']['seconds'] = round(time.time() - started, 3)
+    module.exit_json(changed=False, kind='file', roots=list(p['paths']), **result)

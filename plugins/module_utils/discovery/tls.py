@@ -244,3 +244,23 @@ def scan(endpoints, anchors_pem='', timeout=5.0, deadline=None, now=None, worker
     return dict(endpoints=found, errors=errors,
                 stats=dict(contacted=len(found) + len(errors), served=len(found), errors=len(errors),
                            seconds=round(time.time() - started, 3)))
+
+
+def run_module(module):
+    """certificate_discover_tls's one call. Bad trust anchors fail the task; bad endpoints are listed."""
+    p = module.params
+    if p['timeout'] <= 0 or (p['deadline'] is not None and p['deadline'] <= 0) or p['workers'] < 1:
+        module.fail_json(msg='timeout and deadline must be more than 0 seconds and workers at least 1 '
+                             '(timeout=%s, deadline=%s, workers=%s).' % (p['timeout'], p['deadline'], p['workers']))
+    try:
+        anchors = x509lib.read_pem_input(p['trust_anchors'], 'trust_anchors', label='CERTIFICATE') if p['trust_anchors'] else ''
+        result = scan(p['endpoints'], anchors, timeout=p['timeout'], deadline=p['deadline'], workers=p['workers'])
+    except PkiError as exc:
+        module.fail_json(msg=str(exc), **dict(exc.details))
+    scanned = []
+    for raw in p['endpoints']:
+        try:
+            scanned.append(endpoint_name(parse_endpoint(raw)))
+        except ValueError:
+            pass
+    module.exit_json(changed=False, kind='endpoint', scanned=scanned, **result)
