@@ -163,10 +163,9 @@ stats:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.discovery.files import DEFAULT_PATTERNS, run_module
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509 import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 
 
 def main():
@@ -181,8 +180,6 @@ def main():
         match_keys=dict(type='bool', default=True),
         pkcs12_passwords=dict(type='list', elements='str', default=[], no_log=True),
     ), supports_check_mode=True)
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     run_module(module)
 
 

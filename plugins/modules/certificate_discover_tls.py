@@ -127,10 +127,9 @@ stats:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.discovery.tls import run_module
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509 import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 
 
 def main():
@@ -141,8 +140,6 @@ def main():
         deadline=dict(type='float'),
         workers=dict(type='int', default=8),
     ), supports_check_mode=True)
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     run_module(module)
 
 

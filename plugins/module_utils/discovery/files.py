@@ -274,6 +274,9 @@ class Scan(object):
 def run_module(module):
     """certificate_discover's one call: scan, exit_json (never fails on a bad file)."""
 
+    if not x509lib.HAS_CRYPTOGRAPHY:
+        from ansible.module_utils.basic import missing_required_lib
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=x509lib.CRYPTOGRAPHY_IMPORT_ERROR)
     p = module.params
     for name in ('max_depth', 'max_file_size', 'max_files'):
         if p[name] < 0:
