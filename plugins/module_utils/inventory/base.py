@@ -20,7 +20,9 @@ A transaction that raises is rolled back and leaves the store exactly as it was
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-SCHEMA_VERSION = 1
+# 2: state 'discovered', fields locations/origin/replaceable/adoption (discovery, issue 15),
+#    an index on fingerprint_sha256 (discovery finds records by fingerprint).
+SCHEMA_VERSION = 2
 
 # Fields of a certificate record. Stores persist every one of them (lists and dicts as JSON);
 # unknown keys are kept too (stored in the record's JSON ``extra`` column where the store has
@@ -28,7 +30,7 @@ SCHEMA_VERSION = 1
 CERTIFICATE_FIELDS = (
     'uuid',               # str, uuid4
     'ra_profile',         # str
-    'state',              # 'requested' | 'issued' | 'revoked' | 'failed'
+    'state',              # 'requested' | 'issued' | 'revoked' | 'failed' | 'discovered' (schema 2)
     'identity',           # str, sha256 hex of the request identity (lifecycle.identity())
     'serial',             # str, lowercase hex without colons, or None while requested
     'issuer',             # str, RFC 4514
@@ -55,6 +57,11 @@ CERTIFICATE_FIELDS = (
     'request_attributes',  # dict: extensions, signature_algorithm, digest of a token-key CSR
     'created_at',         # str ISO 8601
     'updated_at',         # str ISO 8601
+    # schema 2 (discovery): absent in older records, read as the defaults in brackets
+    'locations',          # list of dicts: where the certificate was found (discovery/inventory.py) [[]]
+    'origin',             # 'discovered' when the record was created by discovery ['issued']
+    'replaceable',        # True: adopted from another CA; renewal issues through the profile [False]
+    'adoption',           # dict: when and how a discovered record was bound to an RA profile [None]
 )
 
 RA_PROFILE_FIELDS = (

@@ -37,7 +37,13 @@ EQUALITY_FILTERS = ('uuid', 'ra_profile', 'state', 'identity', 'serial', 'finger
 
 # (version, step): step(doc) upgrades a document at version - 1 to version, in place.
 # Version 1 is the baseline; add (2, _v2) etc. here, never edit a step.
-MIGRATIONS = ()
+def _v2(doc):
+    # Schema 2 adds record fields with defaults (base.CERTIFICATE_FIELDS) and the 'discovered'
+    # state; a JSON document needs no rewrite, only the version that keeps older code out.
+    return doc
+
+
+MIGRATIONS = ((2, _v2),)
 
 
 def _migrate(doc, from_version):
