@@ -9,12 +9,12 @@ what two siblings share lives in their package's base module or in vocabulary.py
 
 Every import counts, also the ones inside functions (lazy imports are still dependencies).
 A new module_utils file or package must be placed in LAYERS below; the test says so.
+PKI_LIFECYCLE_LAYERS_ROOT=<dir holding plugins/> checks another tree (e.g. a `git archive`).
 """
 from __future__ import annotations
 
 import ast
 import os
-import warnings
 from pathlib import Path
 
 import pytest
@@ -152,22 +152,9 @@ def violations(root):
     return found
 
 
-# Known and owned (issue 12 item 4: shared store logic moves into inventory/base.py). Only these
-# exact edges are tolerated; an entry that is gone warns so that it is deleted here.
-KNOWN = {
-    ('plugins/module_utils/inventory/jsonfile.py', 'inventory.sqlite'),
-    ('plugins/module_utils/inventory/postgresql.py', 'inventory.sqlite'),
-    ('plugins/module_utils/inventory/postgresql.py', 'inventory.stores'),
-}
-
-
 def test_no_upward_or_sideways_import():
     found = violations(os.environ.get('PKI_LIFECYCLE_LAYERS_ROOT', REPO))
-    edges = {(v.split(':', 1)[0], v.split(' imports module_utils.', 1)[1].split(' ', 1)[0]): v for v in found}
-    new = sorted(v for edge, v in edges.items() if edge not in KNOWN)
-    assert not new, '\n'.join(new)
-    for edge in sorted(KNOWN - set(edges)):
-        warnings.warn('tests/unit/test_layers.py: %s no longer imports %s: delete it from KNOWN' % edge)
+    assert not found, '\n'.join(found)
 
 
 # The checker itself must be able to fail: a throwaway tree with the known kinds of breakage.
