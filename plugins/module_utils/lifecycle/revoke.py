@@ -27,7 +27,12 @@ def normalize_reason(reason):
 
 def revoke_record(ctx, connector, record, reason, attributes):
     """Revoke at the CA, then record it. Returns (stored record, the connector's facts)."""
-    facts = connector.revoke(record['certificate_pem'], record['serial'], reason, attributes) or {}
+    if record.get('replaceable'):
+        # Adopted from another CA: the profile's CA cannot revoke it. Retired in the inventory;
+        # the event says so, and its issuer must be asked separately.
+        facts = dict(revoked_at_ca=False)
+    else:
+        facts = connector.revoke(record['certificate_pem'], record['serial'], reason, attributes) or {}
     with ctx.store.transaction() as tx:
         current = tx.get_certificate(record['uuid'])
         stamp = iso(utcnow())
