@@ -21,7 +21,7 @@ description:
     matches its public key. The key itself is never returned, stored or logged.
   - Files that cannot be read or parsed are listed in RV(errors) with the reason; they never end
     the task. Files that are expected not to hold a certificate (a key, a CSR, a CA bundle when
-    O(include_ca=false)) or exceed a limit are listed in RV(skipped).
+    O(include_ca=false)) or exceed a limit are listed in RV(left_out).
   - Large trees are bounded by O(max_depth), O(max_file_size) and O(max_files). Directory
     symlinks are followed, each real directory at most once, so a symlink loop cannot trap the scan.
   - Record the result in the inventory on the controller with M(pki.lifecycle.certificate_discovered).
@@ -47,7 +47,7 @@ options:
     type: int
     default: 8
   max_file_size:
-    description: Files larger than this many bytes are skipped (listed in RV(skipped)).
+    description: Files larger than this many bytes are skipped (listed in RV(left_out)).
     type: int
     default: 1048576
   max_files:
@@ -152,13 +152,13 @@ errors:
   type: list
   elements: dict
   sample: [{path: /etc/ssl/broken.pem, reason: "not a certificate: neither PEM nor DER X.509, PKCS#7 or PKCS#12"}]
-skipped:
-  description: Paths left out on purpose (keys, CSRs, CA-only bundles, limits), with the reason.
+left_out:
+  description: Paths left out on purpose (keys, CSRs, CA-only bundles, limits), with the reason (C(path), C(reason)).
   returned: always
   type: list
   elements: dict
 stats:
-  description: "C(files_examined), C(directories), C(certificates), C(errors), C(skipped), C(truncated), C(seconds)."
+  description: "C(files_examined), C(directories), C(certificates), C(errors), C(left_out), C(truncated), C(seconds)."
   returned: always
   type: dict
 '''

@@ -82,10 +82,10 @@ class Scan(object):
                 self.errors.append(dict(path=root, reason='no file matches this glob (check the pattern, or leave it out)'))
             for path in matches:
                 self._root(path)
-        return dict(certificates=self.certificates, errors=self.errors, skipped=self.skipped,
+        return dict(certificates=self.certificates, errors=self.errors, left_out=self.skipped,
                     stats=dict(files_examined=self.files, directories=self.dirs,
                                certificates=len(self.certificates), errors=len(self.errors),
-                               skipped=len(self.skipped), truncated=self.truncated))
+                               left_out=len(self.skipped), truncated=self.truncated))
 
     def _root(self, path):
         try:

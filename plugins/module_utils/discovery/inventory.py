@@ -30,6 +30,9 @@ import uuid as uuidlib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 
 FILE_FACTS = ('owner', 'group', 'mode', 'format', 'index', 'private_key', 'real_path')
+# Facts that say the same thing in other words from one run to the next (a verification error
+# names the time it was checked at): kept up to date, never reported as a change.
+VOLATILE = ('verify_error',)
 ENDPOINT_FACTS = ('server_name', 'starttls', 'protocol', 'cipher', 'verified', 'verify_error', 'name_matches')
 
 
@@ -111,7 +114,7 @@ class Merge(object):
             self._change(record, 'found at %s' % _where(location))
             return
         facts = dict((k, v) for k, v in location.items() if k != 'id')
-        before = dict((k, current.get(k)) for k in facts)
+        before = dict((k, current.get(k)) for k in facts if k not in VOLATILE)
         was_gone = current.get('status') == 'gone'
         current.update(facts)
         current['last_seen'] = self.stamp
@@ -119,17 +122,17 @@ class Merge(object):
             current['status'] = 'present'
             current['gone_since'] = None
             self._change(record, 'back at %s' % _where(current))
-        elif before != facts:
+        elif any(before[k] != facts[k] for k in before):
             self._change(record, 'changed at %s (%s)' % (_where(current), ', '.join(
-                sorted(k for k in facts if before.get(k) != facts[k]))))
+                sorted(k for k in before if before[k] != facts[k]))))
         else:
             self.touched[record['uuid']] = record
             self.bookkeeping.add(record['uuid'])
 
     def gone(self, record, is_lost):
-        """Mark every present location of ``record`` for which is_lost(location) is true."""
+        """Mark every present location of ``record`` for which is_lost(record, location) is true."""
         for loc in record.get('locations') or []:
-            if loc.get('status') != 'gone' and is_lost(loc):
+            if loc.get('status') != 'gone' and is_lost(record, loc):
                 loc['status'] = 'gone'
                 loc['gone_since'] = self.stamp
                 self._change(record, 'gone from %s' % _where(loc))
@@ -173,7 +176,8 @@ def merge(records, batches, stamp):
             elif not record.get('chain_pem') and finding.get('chain_pem'):
                 record['chain_pem'] = finding['chain_pem']
             location = file_location(batch['host'], finding) if batch['kind'] == 'file' else endpoint_location(finding)
-            seen_ids.add(location['id'])
+            # A place is seen for one certificate: the same file now holding another one is gone for the first.
+            seen_ids.add((fp, location['id']))
             result.see(record, location)
         lost = _lost_test(batch, seen_ids)
         for record in by_fp.values():
@@ -183,14 +187,17 @@ def merge(records, batches, stamp):
 
 def _lost_test(batch, seen_ids):
     if batch['kind'] == 'file':
-        # A path that could not be read this time is not gone: it is listed in errors/skipped.
-        unsure = set(e.get('path') for e in (batch.get('errors') or []) + (batch.get('skipped') or []))
+        # A path that could not be read this time (or lies under a directory that could not) is not
+        # gone: it is listed in errors or left_out. A truncated scan proves nothing about the rest.
+        unsure = [e.get('path') for e in (batch.get('errors') or []) + (batch.get('skipped') or []) if e.get('path')]
         truncated = (batch.get('stats') or {}).get('truncated')
-        return lambda loc: (loc.get('kind') == 'file' and loc.get('host') == batch['host']
-                            and loc['id'] not in seen_ids and not truncated
-                            and loc.get('path') not in unsure and in_scope(loc.get('path', ''), batch['roots']))
+        return lambda rec, loc: (loc.get('kind') == 'file' and loc.get('host') == batch['host']
+                                 and (rec['fingerprint_sha256'], loc['id']) not in seen_ids and not truncated
+                                 and not in_scope(loc.get('path', ''), unsure)
+                                 and in_scope(loc.get('path', ''), batch['roots']))
     scanned = set(batch.get('scanned') or [])
     failed = set(e.get('endpoint') for e in batch.get('errors') or [])
     # An endpoint that did not answer this time keeps its locations: unreachable is not "gone".
-    return lambda loc: (loc.get('kind') == 'endpoint' and loc.get('endpoint') in scanned
-                        and loc.get('endpoint') not in failed and loc['id'] not in seen_ids)
+    return lambda rec, loc: (loc.get('kind') == 'endpoint' and loc.get('endpoint') in scanned
+                             and loc.get('endpoint') not in failed
+                             and (rec['fingerprint_sha256'], loc['id']) not in seen_ids)

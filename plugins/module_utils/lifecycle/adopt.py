@@ -66,6 +66,26 @@ def issued_by_profile(connector, record, cert):
         return False, str(exc)
 
 
+def deploy_labels(record):
+    """The labels the renewal role deploys by (host, cert_path, fullchain_path, key_path), read from
+    where the certificate was found: files on one host, with its key beside them. Else none: the
+    renewal playbook then has nowhere to deploy and says so."""
+    files = [l for l in record.get('locations') or [] if l.get('kind') == 'file' and l.get('status') == 'present']
+    if not files or len(set(l['host'] for l in files)) != 1:
+        return {}
+    keys = [l['private_key']['path'] for l in files if (l.get('private_key') or {}).get('matches')]
+    labels = dict(host=files[0]['host'])
+    if keys:
+        labels['key_path'] = keys[0]
+    for loc in files:
+        if loc.get('format') != 'pem' or (loc.get('private_key') or {}).get('reason') == 'in the same file':
+            continue   # DER, PKCS#12 and cert+key files are not rewritten by a PEM deployment
+        labels.setdefault('fullchain_path' if loc.get('has_chain') else 'cert_path', loc['path'])
+    if files[0].get('mode'):
+        labels['mode'] = files[0]['mode']
+    return labels
+
+
 def op_adopt(ctx):
     p = ctx.params
     with ctx.store.transaction(write=False) as tx:
@@ -102,7 +122,8 @@ def op_adopt(ctx):
         adoption=dict(adopted_at=stamp, issued_by_profile_ca=own, foreign_issuer=None if own else record['issuer'],
                       chain_check=why, by=ctx.who),
         updated_at=stamp)
-    labels = dict(record.get('labels') or {})
+    labels = deploy_labels(record)
+    labels.update(record.get('labels') or {})
     labels.update(p.get('labels') or {})
     after['labels'] = labels
     if own:

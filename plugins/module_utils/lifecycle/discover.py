@@ -36,7 +36,7 @@ def _batch(discovery, host, where):
                              'Give host: "{{ inventory_hostname }}" so that locations name the host.')
         items = discovery.get('certificates')
         batch = dict(kind='file', host=host, roots=list(discovery.get('roots') or []), certificates=items or [],
-                     errors=discovery.get('errors') or [], skipped=discovery.get('skipped') or [],
+                     errors=discovery.get('errors') or [], skipped=discovery.get('left_out') or [],
                      stats=discovery.get('stats') or {})
     else:
         items = discovery.get('endpoints')
