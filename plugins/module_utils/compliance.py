@@ -24,7 +24,7 @@ import datetime
 from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import PkiError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import parse_iso
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import POLICY_CURVES, parse_iso
 
 RULES = {
     'weak_key': 'high', 'key_type_not_allowed': 'medium', 'weak_signature': 'high',
@@ -135,7 +135,7 @@ def _key(info, pol, base):
                                 'Rekey with an RSA key of at least %d bits or an EC key.' % minimum))
     elif kind == 'ec':
         bits = _EC_BITS.get(key.get('curve'), 0)
-        if bits < base['min_ec_bits'] or (allowed is not None and key.get('curve') not in policylib.ALLOWED_CURVES):
+        if bits < base['min_ec_bits'] or (allowed is not None and key.get('curve') not in POLICY_CURVES):
             out.append(_finding('weak_key', 'EC curve %s is not accepted.' % key.get('curve'),
                                 'Rekey with P-256 or P-384.'))
     return out
