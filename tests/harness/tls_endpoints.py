@@ -4,6 +4,7 @@
                                         speaks real TLS with the given certificate (stdlib ssl)
     PlainText()                         accepts and answers with a plain-text banner: not TLS
     Hanging()                           accepts and never says a word: discovery must time out
+    TlsServer(cert_path, key_path)      plain TLS (the handshake, then close), for the discovery bench
 
 Each has ``host``, ``port``, ``endpoint`` ('127.0.0.1:port'), ``stop()`` and is a context
 manager. Connections counted in ``connections``.
@@ -17,7 +18,7 @@ import threading
 
 from harness.servers import LOCALHOST
 
-__all__ = ["SmtpStartTls", "PlainText", "Hanging"]
+__all__ = ["SmtpStartTls", "PlainText", "Hanging", "TlsServer"]
 
 
 class _Endpoint:
@@ -118,3 +119,19 @@ class PlainText(_Endpoint):
 class Hanging(_Endpoint):
     def serve(self, conn: socket.socket) -> None:
         self._stop.wait(60)
+
+
+class TlsServer(_Endpoint):
+    """A TLS server (stdlib ssl) presenting cert_path (may hold the chain) with key_path; closes after the handshake."""
+
+    def __init__(self, cert_path: str, key_path: str) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert_path, key_path)
+        super().__init__()
+
+    def serve(self, conn: socket.socket) -> None:
+        tls = self.context.wrap_socket(conn, server_side=True)
+        try:
+            tls.recv(1024)
+        except (OSError, ssl.SSLError):
+            pass
