@@ -22,7 +22,6 @@ Targets: files/s >= 5x the find+openssl loop; endpoints/s >= 2x the s_client loo
 from __future__ import annotations
 
 import datetime
-import os
 import shutil
 import subprocess
 import sys
@@ -63,7 +62,9 @@ def make_pki(workdir):
                 .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), False)
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), True).sign(ca_key, hashes.SHA256()))
         leaves.append((cert, key))
-    key_pem = lambda k: k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())  # noqa: E731
+
+    def key_pem(k):
+        return k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return ca.public_bytes(pem), [(c.public_bytes(pem), c.public_bytes(serialization.Encoding.DER), key_pem(k))
                                   for c, k in leaves]
 
@@ -97,7 +98,7 @@ def files_ours(root, count, workdir, runs):
         assert found['stats']['certificates'] == count and not found['errors'], found['stats']
 
     walls, pings, inside = [], [], []
-    for _ in range(runs):
+    for _attempt in range(runs):
         run = common.play(plays, workdir, check=check)
         walls.append(run.duration)
         inside.append(run.result('discover')['stats']['seconds'])
@@ -108,7 +109,7 @@ def files_ours(root, count, workdir, runs):
 def files_in_process(root, count, runs):
     from ansible_collections.pki.lifecycle.plugins.module_utils.discovery.files import Scan
     times = []
-    for _ in range(runs):
+    for _attempt in range(runs):
         seconds, out = common.timed(lambda: Scan([str(root)], max_files=count * 2).run())
         assert out['stats']['certificates'] == count, out['stats']
         times.append(seconds)
@@ -130,7 +131,7 @@ def files_baseline(root, count, runs):
               "openssl x509 -in \"$f\" -noout -fingerprint -sha256 -subject -enddate 2>/dev/null || "
               "openssl x509 -inform der -in \"$f\" -noout -fingerprint -sha256 -subject -enddate; done" % ' '.join(picked))
     times = []
-    for _ in range(runs):
+    for _attempt in range(runs):
         start = time.perf_counter()
         out = subprocess.run(['bash', '-c', script], capture_output=True, text=True, check=True)
         times.append(time.perf_counter() - start)
@@ -149,7 +150,7 @@ def endpoints_ours(endpoints, workdir, runs, ca_path):
         assert out['stats']['served'] == len(endpoints) and all(e['verified'] for e in out['endpoints']), out['stats']
 
     walls, pings, inside = [], [], []
-    for _ in range(runs):
+    for _attempt in range(runs):
         run = common.play(plays, workdir, check=check)
         walls.append(run.duration)
         inside.append(run.result('tls')['stats']['seconds'])
@@ -159,7 +160,7 @@ def endpoints_ours(endpoints, workdir, runs, ca_path):
 
 def endpoints_baseline(endpoints, runs):
     times = []
-    for _ in range(runs):
+    for _attempt in range(runs):
         start = time.perf_counter()
         for endpoint in endpoints:
             out = subprocess.run(['bash', '-c', 'openssl s_client -connect %s </dev/null 2>/dev/null | '
@@ -200,7 +201,7 @@ def main():
     cert_path, key_path = args.workdir / 'server.pem', args.workdir / 'server.key'
     cert_path.write_bytes(leaves[0][0] + ca_pem)
     key_path.write_bytes(leaves[0][2])
-    started = [TlsServer(str(cert_path), str(key_path)) for _ in range(servers)]
+    started = [TlsServer(str(cert_path), str(key_path)) for _server in range(servers)]
     try:
         endpoints = [started[n % servers].endpoint for n in range(contacts)]
         wall, ping, inside = endpoints_ours(endpoints, args.workdir, args.runs, str(ca_path))

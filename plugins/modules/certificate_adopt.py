@@ -16,11 +16,11 @@ description:
     M(pki.lifecycle.certificate_revoke) work on it. Its record becomes V(issued) in that profile.
   - When the profile's CA issued it (its chain verifies to the profile's trust anchors), it is an
     ordinary issued certificate of the profile.
-  - When another CA issued it, it is adopted as RV(certificate.replaceable): its renewal issues a new
+  - "When another CA issued it, it is adopted as replaceable: its renewal issues a new
     certificate through the profile with the same names and key (give O(pki.lifecycle.certificate_renew#module:csr),
     made from the key where it was found, e.g. with M(pki.lifecycle.certificate_request)), to be deployed
     to the locations where it was found (C(playbooks/renew_adopted.yml) does all of that).
-    Revoking it retires it in the inventory only: the profile's CA cannot revoke another CA's certificate.
+    Revoking it retires it in the inventory only: the profile's CA cannot revoke another CA's certificate."
   - Its names must be allowed by the profile's policy (else no renewal could succeed); otherwise the
     task fails with the names and the patterns, and nothing changes.
   - Unchanged when it is already bound to the same profile.

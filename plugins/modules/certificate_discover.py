@@ -12,7 +12,7 @@ short_description: Find the certificates on a managed host
 version_added: 0.2.0
 description:
   - Runs on the managed host (not part of the C(pki.lifecycle.certificates) action group). Walks the
-    O(paths) (files, directories or globs) and reads every file whose name matches O(patterns):
+    O(paths) (files, directories or globs) and reads every file whose name matches O(patterns) -
     PEM (certificates, PKCS#7 blocks, full chains, certificate and key in one file), DER, PKCS#7
     (DER) and PKCS#12 (without a password, or with one of O(pkcs12_passwords)).
   - For each end-entity certificate it returns the location (path, owner, group, mode, format),
@@ -51,7 +51,7 @@ options:
     type: int
     default: 1048576
   max_files:
-    description: The scan stops after examining this many files (RV(stats.truncated) is then true).
+    description: The scan stops after examining this many files (C(stats.truncated) is then true).
     type: int
     default: 100000
   include_ca:
@@ -107,7 +107,7 @@ kind:
   type: str
   sample: file
 roots:
-  description: The O(paths) as given: the scope within which a certificate no longer found is marked gone.
+  description: "The O(paths) as given: the scope within which a certificate no longer found is marked gone."
   returned: always
   type: list
   elements: str
@@ -117,30 +117,30 @@ certificates:
   type: list
   elements: dict
   contains:
-    path: {description: The file., type: str}
-    real_path: {description: Where the file really is when O(paths) reached it through a symlink, else null., type: str}
-    index: {description: Position of the certificate in the file (0 first)., type: int}
+    path: {description: "The file.", type: str}
+    real_path: {description: "Where the file really is when O(paths) reached it through a symlink, else null.", type: str}
+    index: {description: "Position of the certificate in the file (0 first).", type: int}
     format: {description: "V(pem), V(der), V(pkcs7) or V(pkcs12).", type: str}
-    owner: {description: Owner of the file., type: str}
-    group: {description: Group of the file., type: str}
+    owner: {description: "Owner of the file.", type: str}
+    group: {description: "Group of the file.", type: str}
     mode: {description: "Permissions, octal string such as V(0644).", type: str}
-    size: {description: Bytes., type: int}
-    certificates_in_file: {description: How many certificates the file holds., type: int}
-    certificate_pem: {description: The certificate., type: str}
-    chain_pem: {description: The issuer chain found in the same file (issuer first), or empty., type: str}
-    fingerprint_sha256: {description: SHA-256 of the DER, lowercase hex., type: str}
-    spki_sha256: {description: SHA-256 of the public key info, lowercase hex., type: str}
-    subject: {description: RFC 4514 subject., type: str}
-    issuer: {description: RFC 4514 issuer., type: str}
-    serial: {description: Serial number, lowercase hex., type: str}
-    not_before: {description: ISO 8601 UTC., type: str}
-    not_after: {description: ISO 8601 UTC., type: str}
+    size: {description: "Bytes.", type: int}
+    certificates_in_file: {description: "How many certificates the file holds.", type: int}
+    certificate_pem: {description: "The certificate.", type: str}
+    chain_pem: {description: "The issuer chain found in the same file (issuer first), or empty.", type: str}
+    fingerprint_sha256: {description: "SHA-256 of the DER, lowercase hex.", type: str}
+    spki_sha256: {description: "SHA-256 of the public key info, lowercase hex.", type: str}
+    subject: {description: "RFC 4514 subject.", type: str}
+    issuer: {description: "RFC 4514 issuer.", type: str}
+    serial: {description: "Serial number, lowercase hex.", type: str}
+    not_before: {description: "ISO 8601 UTC.", type: str}
+    not_after: {description: "ISO 8601 UTC.", type: str}
     subject_alt_names: {description: "Names such as V(DNS:www.example.org).", type: list, elements: str}
     public_key: {description: "Key type and size or curve, e.g. V({type: rsa, size: 2048}).", type: dict}
-    signature_algorithm: {description: Signature algorithm., type: str}
+    signature_algorithm: {description: "Signature algorithm.", type: str}
     signature_digest: {description: "Digest of the signature (V(sha1) is weak).", type: str}
-    self_signed: {description: Subject equals issuer., type: bool}
-    is_ca: {description: basicConstraints CA., type: bool}
+    self_signed: {description: "Subject equals issuer.", type: bool}
+    is_ca: {description: "basicConstraints CA.", type: bool}
     private_key:
       description:
         - The private key found for it, or null when none was found. C(path); C(matches) true, false, or

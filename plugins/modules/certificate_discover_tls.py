@@ -20,8 +20,8 @@ description:
     seconds in all, so an endpoint that hangs or does not speak TLS costs at most that; it is listed
     in RV(errors) with the reason and the others are still contacted. O(workers) endpoints are
     contacted at once.
-  - Runs where the task runs (usually the controller, C(hosts: localhost) or C(delegate_to: localhost)).
-    Record the result with M(pki.lifecycle.certificate_discovered).
+  - "Runs where the task runs (usually the controller, C(hosts: localhost) or C(delegate_to: localhost)).
+    Record the result with M(pki.lifecycle.certificate_discovered)."
 options:
   endpoints:
     description:
@@ -85,7 +85,7 @@ kind:
   returned: always
   type: str
 scanned:
-  description: The endpoints contacted, as V(host:port): the scope within which a certificate no longer served is marked gone.
+  description: "The endpoints contacted, as V(host:port): the scope within which a certificate no longer served is marked gone."
   returned: always
   type: list
   elements: str
@@ -96,25 +96,25 @@ endpoints:
   elements: dict
   contains:
     endpoint: {description: "V(host:port).", type: str}
-    host: {description: Host contacted., type: str}
-    port: {description: Port., type: int}
-    server_name: {description: SNI sent (null for an IP address without server_name)., type: str}
+    host: {description: "Host contacted.", type: str}
+    port: {description: "Port.", type: int}
+    server_name: {description: "SNI sent (null for an IP address without server_name).", type: str}
     starttls: {description: "V(none) or V(smtp).", type: str}
     protocol: {description: "Negotiated protocol, e.g. V(TLSv1.3).", type: str}
-    cipher: {description: Negotiated cipher suite., type: str}
-    seconds: {description: Time the endpoint took., type: float}
-    certificate_pem: {description: The leaf certificate served., type: str}
-    chain_pem: {description: The rest of the served chain, in the order served., type: str}
-    chain_length: {description: Certificates served., type: int}
+    cipher: {description: "Negotiated cipher suite.", type: str}
+    seconds: {description: "Time the endpoint took.", type: float}
+    certificate_pem: {description: "The leaf certificate served.", type: str}
+    chain_pem: {description: "The rest of the served chain, in the order served.", type: str}
+    chain_length: {description: "Certificates served.", type: int}
     verified:
       description: The chain verifies to O(trust_anchors) now; null without trust anchors.
       type: bool
-    verify_error: {description: Why it does not verify, or null., type: str}
-    name_matches: {description: The leaf names the server name; null without one., type: bool}
-    fingerprint_sha256: {description: SHA-256 of the leaf DER., type: str}
-    subject: {description: Subject of the leaf., type: str}
-    issuer: {description: Issuer of the leaf., type: str}
-    not_after: {description: ISO 8601 UTC., type: str}
+    verify_error: {description: "Why it does not verify, or null.", type: str}
+    name_matches: {description: "The leaf names the server name; null without one.", type: bool}
+    fingerprint_sha256: {description: "SHA-256 of the leaf DER.", type: str}
+    subject: {description: "Subject of the leaf.", type: str}
+    issuer: {description: "Issuer of the leaf.", type: str}
+    not_after: {description: "ISO 8601 UTC.", type: str}
 errors:
   description: Endpoints that gave no certificate, with the reason (C(endpoint), C(reason)).
   returned: always

@@ -18,13 +18,13 @@ description:
     certificate becomes a record in state V(discovered); bind it to an RA profile with
     M(pki.lifecycle.certificate_adopt).
   - "Each place is a location: C(host) and C(path) of a file, or the endpoint, with C(first_seen) and
-    C(last_seen). A location that was inside the scope of a discovery (under its O(discovery.roots),
+    C(last_seen). A location that was inside the scope of a discovery (under its C(roots),
     or among its endpoints) and is not found again is marked C(status=gone) with C(gone_since); it is
     never removed. A path that could not be read this time, or an endpoint that did not answer, is not
     marked gone."
-  - Recording the same findings again changes nothing (only C(last_seen) moves, which is not reported
+  - "Recording the same findings again changes nothing (only C(last_seen) moves, which is not reported
     as a change). Many hosts may record at once (forks, C(delegate_to: localhost)): the inventory
-    serialises the writes and a certificate found on two hosts is still one record.
+    serialises the writes and a certificate found on two hosts is still one record."
   - Private keys are never part of the input or the inventory; only whether one matched, and where.
 options:
   discovery:
@@ -90,11 +90,11 @@ records:
   type: list
   elements: dict
   contains:
-    uuid: {description: The record., type: str}
-    fingerprint_sha256: {description: Its fingerprint., type: str}
-    subject: {description: Its subject., type: str}
+    uuid: {description: "The record.", type: str}
+    fingerprint_sha256: {description: "Its fingerprint.", type: str}
+    subject: {description: "Its subject.", type: str}
     state: {description: "Its state (V(discovered) for an unknown certificate).", type: str}
-    new: {description: Created by this task., type: bool}
+    new: {description: "Created by this task.", type: bool}
     changes: {description: "What changed, e.g. C(found at web1:/etc/nginx/site.crt), C(gone from ...).", type: list, elements: str}
 counts:
   description: "C(found) (certificates in the input), C(new), C(changed) (records), C(gone) (locations), C(errors) (of the discovery)."

@@ -301,22 +301,22 @@ certificates:
       contains:
         id: {description: "Stable key: C(file:<host>:<path>) or C(endpoint:<host>:<port>/<server name>).", type: str}
         kind: {description: "V(file) or V(endpoint).", type: str}
-        host: {description: The inventory hostname (files) or the host contacted (endpoints)., type: str}
-        path: {description: The file (kind V(file))., type: str}
-        port: {description: The port (kind V(endpoint))., type: int}
+        host: {description: "The inventory hostname (files) or the host contacted (endpoints).", type: str}
+        path: {description: "The file (kind V(file)).", type: str}
+        port: {description: "The port (kind V(endpoint)).", type: int}
         endpoint: {description: "V(host:port) (kind V(endpoint)).", type: str}
-        server_name: {description: SNI sent (kind V(endpoint))., type: str}
+        server_name: {description: "SNI sent (kind V(endpoint)).", type: str}
         status: {description: "V(present) or V(gone).", type: str}
-        first_seen: {description: ISO 8601 UTC., type: str}
-        last_seen: {description: ISO 8601 UTC., type: str}
-        gone_since: {description: ISO 8601 UTC when gone, else null., type: str}
-        owner: {description: File owner., type: str}
-        group: {description: File group., type: str}
-        mode: {description: File mode (octal string)., type: str}
+        first_seen: {description: "ISO 8601 UTC.", type: str}
+        last_seen: {description: "ISO 8601 UTC.", type: str}
+        gone_since: {description: "ISO 8601 UTC when gone, else null.", type: str}
+        owner: {description: "File owner.", type: str}
+        group: {description: "File group.", type: str}
+        mode: {description: "File mode (octal string).", type: str}
         format: {description: "V(pem), V(der), V(pkcs7) or V(pkcs12).", type: str}
         private_key: {description: "The key found beside the file: C(path), C(matches), C(reason); never the key.", type: dict}
-        protocol: {description: TLS protocol served (kind V(endpoint))., type: str}
-        verified: {description: The served chain verified against the trust anchors given at discovery., type: bool}
+        protocol: {description: "TLS protocol served (kind V(endpoint)).", type: str}
+        verified: {description: "The served chain verified against the trust anchors given at discovery.", type: bool}
     compliance:
       description: The compliance check of this certificate.
       type: dict
@@ -330,8 +330,8 @@ certificates:
           contains:
             rule: {description: "The rule, e.g. V(weak_key).", type: str}
             severity: {description: "V(high) or V(medium).", type: str}
-            message: {description: What is wrong., type: str}
-            fix: {description: What to do., type: str}
+            message: {description: "What is wrong.", type: str}
+            fix: {description: "What to do.", type: str}
     events:
       description: The certificate's event log, oldest first.
       type: list

@@ -188,7 +188,6 @@ def describe(item, result, anchors, now=None):
     if server_name:
         name_matches = any(_dns_match(n[4:], server_name) for n in names if n.startswith('DNS:')) \
             or ('IP:%s' % server_name) in names
-    pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode('ascii')   # noqa: E731
     return dict(
         endpoint=endpoint_name(item), host=item['host'], port=item['port'], server_name=server_name,
         starttls=item['starttls'], protocol=result['protocol'], cipher=result['cipher'],
@@ -199,6 +198,10 @@ def describe(item, result, anchors, now=None):
         not_before=info['not_before'], not_after=info['not_after'], subject_alt_names=names,
         public_key=info['public_key'], signature_algorithm=info['signature_algorithm'],
         signature_digest=info['signature_digest'], self_signed=info['self_signed'])
+
+
+def pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM).decode('ascii')
 
 
 def _dns_match(pattern, name):

@@ -86,7 +86,7 @@ def _discovery_view(record, item, p, check_ctx, profiles):
         item['compliance'] = checks.evaluate(record, profiles, p, check_ctx)
         if p.get('compliance_status') and item['compliance']['status'] not in p['compliance_status']:
             return False
-        if p.get('compliance_rules') and not any(f['rule'] in p['compliance_rules']
-                                                  for f in item['compliance']['findings']):
+        rules = set(f['rule'] for f in item['compliance']['findings'])
+        if p.get('compliance_rules') and not rules.intersection(p['compliance_rules']):
             return False
     return True

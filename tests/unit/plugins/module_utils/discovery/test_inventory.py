@@ -40,8 +40,8 @@ def test_one_record_across_hosts_then_nothing_changes():
 
 def test_gone_only_inside_the_scope_and_never_when_unreadable():
     _ca, _k, leaf, _lk = ca_and_leaf()
-    records, _ = apply([], [file_batch('a', ['/etc', '/opt'], finding('/etc/x.crt', leaf), finding('/opt/z.crt', leaf))],
-                       'T1')
+    records = apply([], [file_batch('a', ['/etc', '/opt'], finding('/etc/x.crt', leaf), finding('/opt/z.crt', leaf))],
+                    'T1')[0]
     # /opt not scanned this time: z stays; x not found: gone
     records, result = apply(records, [file_batch('a', ['/etc'])], 'T2')
     status = dict((l['path'], l['status']) for l in records[0]['locations'])
@@ -59,8 +59,8 @@ def test_gone_only_inside_the_scope_and_never_when_unreadable():
 def test_a_file_holding_a_new_certificate_is_gone_for_the_old_one():
     _ca, _k, old, _ok = ca_and_leaf()
     _ca2, _k2, new, _nk = ca_and_leaf()
-    records, _ = apply([], [file_batch('a', ['/etc'], finding('/etc/x.crt', old))], 'T1')
-    records, _ = apply(records, [file_batch('a', ['/etc'], finding('/etc/x.crt', new))], 'T2')
+    records = apply([], [file_batch('a', ['/etc'], finding('/etc/x.crt', old))], 'T1')[0]
+    records = apply(records, [file_batch('a', ['/etc'], finding('/etc/x.crt', new))], 'T2')[0]
     by_fp = dict((r['fingerprint_sha256'], r) for r in records)
     assert len(by_fp) == 2
     states = sorted((len(r['locations']), r['locations'][0]['status']) for r in records)
@@ -69,9 +69,9 @@ def test_a_file_holding_a_new_certificate_is_gone_for_the_old_one():
 
 def test_an_issued_record_gets_the_location_and_keeps_its_state():
     _ca, _k, leaf, _lk = ca_and_leaf()
-    records, _ = apply([], [file_batch('a', ['/etc'], finding('/etc/x.crt', leaf))], 'T1')
+    records = apply([], [file_batch('a', ['/etc'], finding('/etc/x.crt', leaf))], 'T1')[0]
     records[0].update(state='issued', ra_profile='web')
-    records, _ = apply(records, [file_batch('b', ['/srv'], finding('/srv/x.crt', leaf))], 'T2')
+    records = apply(records, [file_batch('b', ['/srv'], finding('/srv/x.crt', leaf))], 'T2')[0]
     assert len(records) == 1 and records[0]['state'] == 'issued' and len(records[0]['locations']) == 2
 
 
@@ -79,11 +79,11 @@ def test_endpoint_silent_is_not_gone():
     _ca, _k, leaf, _lk = ca_and_leaf()
     served = dict(finding('', leaf), endpoint='h:443', host='h', port=443, server_name='w', starttls='none',
                   protocol='TLSv1.3', verified=True)
-    records, _ = apply([], [dict(kind='endpoint', scanned=['h:443'], endpoints=[served], errors=[])], 'T1')
-    records, _ = apply(records, [dict(kind='endpoint', scanned=['h:443'], endpoints=[],
-                                      errors=[{'endpoint': 'h:443', 'reason': 'timed out'}])], 'T2')
+    records = apply([], [dict(kind='endpoint', scanned=['h:443'], endpoints=[served], errors=[])], 'T1')[0]
+    records = apply(records, [dict(kind='endpoint', scanned=['h:443'], endpoints=[],
+                                   errors=[{'endpoint': 'h:443', 'reason': 'timed out'}])], 'T2')[0]
     assert records[0]['locations'][0]['status'] == 'present'
-    records, _ = apply(records, [dict(kind='endpoint', scanned=['h:443'], endpoints=[], errors=[])], 'T3')
+    records = apply(records, [dict(kind='endpoint', scanned=['h:443'], endpoints=[], errors=[])], 'T3')[0]
     assert records[0]['locations'][0]['status'] == 'gone'
 
 

@@ -51,8 +51,8 @@ def test_every_format_and_the_key_beside_it(tree):
     assert set(c['fingerprint_sha256'] for c in by_path.values()) == {by_path['site.crt']['fingerprint_sha256']}
     assert by_path['site.crt']['private_key']['matches'] is True
     assert by_path['site.crt']['chain_pem'].count('BEGIN CERTIFICATE') == 1
-    assert by_path['sub/both.pem']['private_key'] == {'path': str(d / 'sub' / 'both.pem'), 'matches': True,
-                                                     'reason': 'in the same file'}
+    both = by_path['sub/both.pem']['private_key']
+    assert both == {'path': str(d / 'sub' / 'both.pem'), 'matches': True, 'reason': 'in the same file'}
     assert by_path['sub/locked.p12']['format'] == 'pkcs12' and by_path['sub/bundle.p7b']['format'] == 'pkcs7'
     assert [e['path'] for e in out['errors']] == [str(d / 'sub' / 'garbage.pem')]
     left = dict((os.path.relpath(e['path'], str(d)), e['reason']) for e in out['left_out'])
