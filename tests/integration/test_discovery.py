@@ -286,6 +286,7 @@ def test_discover_adopt_renew_comply(sshd, nginx_factory, run_playbook, tmp_path
         assert site_found['chain_pem'].count('BEGIN CERTIFICATE') == 1 and site_found['mode'] == '0644'
         assert site_found['owner'] == 'root' and site_found['format'] == 'pem'
         assert 'PRIVATE KEY' not in json.dumps(first.results)          # keys never leave the host
+        assert 'wrong-password' not in first.stdout + first.stderr + json.dumps(first.results)   # no_log
         errors2 = dict((e['path'], e['reason']) for e in f2['errors'])
         assert 'neither PEM nor DER' in errors2[w2 + '/etc/ssl/garbage.pem']
         assert 'PKCS#12' in errors2[w2 + '/etc/ssl/mail.p12'] and 'password' in errors2[w2 + '/etc/ssl/mail.p12']
