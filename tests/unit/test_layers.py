@@ -30,7 +30,9 @@ LAYERS = {
                                                 # (and reports x509's HAS_CRYPTOGRAPHY first)
     'argspec': set(),                           # argument specs, from the vocabulary
     'host_request': {'x509', 'keys'},           # runs on managed hosts: no inventory, no CA
-    'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory'},
+    'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory', 'discovery', 'compliance'},
+    'discovery': {'x509'},                      # finds certificates: host files, TLS endpoints; merge rules
+    'compliance': {'policy', 'x509'},           # findings per certificate and rule (derived, not stored)
     'connectors': {'x509', 'keys', 'local_ca'},
     'local_ca': {'x509', 'keys'},               # the embedded CA's storage, used by connectors.local
     'keys': {'x509'},
@@ -54,7 +56,7 @@ PRIVATE_TO = {'local_ca': {'connectors.local'}}
 
 # plugins/<type>/ -> components its files may import.
 PLUGIN_TYPES = {
-    'modules': {'common', 'argspec', 'host_request', 'lifecycle'},
+    'modules': {'common', 'argspec', 'host_request', 'lifecycle', 'discovery'},
     'action': {'common', 'lifecycle'},
     'doc_fragments': set(),
 }
