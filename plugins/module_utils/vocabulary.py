@@ -36,7 +36,7 @@ REVOCATION_REASON_CODES = {
     'superseded': 4, 'cessationOfOperation': 5, 'certificateHold': 6, 'privilegeWithdrawn': 9,
     'aACompromise': 10,
 }
-CERTIFICATE_STATES = ('requested', 'issued', 'revoked', 'failed')
+CERTIFICATE_STATES = ('requested', 'issued', 'revoked', 'failed', 'discovered')
 # superseded: replaced by a renewal or rekey (and not revoked); derived from the lineage.
 VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid', 'superseded')
 # Which certificates certificate_info lists: those in use (every status but superseded), the
