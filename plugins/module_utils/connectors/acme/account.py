@@ -12,9 +12,9 @@ import json
 import os
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.io import (
-    ERROR_PREFIX, HINTS, USER_AGENT, b64url, dir_get, read_file, truthy)
+    ERROR_PREFIX, HINTS, USER_AGENT, b64url, dir_get, read_file)
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_atomic
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_bool, write_atomic, write_new
 
 try:
     import josepy as jose
@@ -30,17 +30,6 @@ try:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 except ImportError:
     pass   # the collection requires cryptography; x509.py reports its absence
-
-
-def write_new(path, data, mode=0o600):
-    """Write a file that must not exist yet, complete or not at all: FileExistsError when
-    another run made it first (its file is kept)."""
-    tmp = '%s.%d.tmp' % (path, os.getpid())
-    write_atomic(tmp, data, mode)
-    try:
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
 
 
 def jwk_for(key):
@@ -163,7 +152,7 @@ class AccountMixin(object):
             raise ConnectorError('The ACME server %s requires External Account Binding, and no eab_kid / '
                                  'eab_hmac_key was given.' % self.directory_url, HINTS['externalAccountRequired'])
         kwargs = dict(contact=tuple(contacts))
-        if truthy(self.options.get('terms_agreed', False)):
+        if as_bool(self.options.get('terms_agreed', False), 'connector option terms_agreed'):
             kwargs['terms_of_service_agreed'] = True
         if eab is not None:
             kwargs['external_account_binding'] = eab

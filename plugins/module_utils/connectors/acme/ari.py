@@ -17,7 +17,7 @@ import json
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.io import dir_get, retry_after_seconds
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, parse_iso, utcnow
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso, parse_iso, utcnow
 
 try:
     from cryptography import x509 as cx509
@@ -57,12 +57,6 @@ def ari_certificate_id(cert):
     return certificate_id(aki.key_identifier, cert.serial_number)
 
 
-def _utc(moment):
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc)
-
-
 def _parse_time(text):
     # RFC 3339 as servers write it: 'Z' or an offset, optional fractions.
     value = str(text).strip().replace('z', 'Z')
@@ -72,7 +66,7 @@ def _parse_time(text):
         head, _dot, tail = value.partition('.')
         digits = ''.join(c for c in tail if c.isdigit())
         value = head + '.' + digits[:6].ljust(6, '0') + tail[len(digits):]
-    return _utc(datetime.datetime.fromisoformat(value))
+    return as_utc(datetime.datetime.fromisoformat(value))
 
 
 def parse_renewal_info(document, with_explanation=False):

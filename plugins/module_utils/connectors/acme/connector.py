@@ -36,17 +36,12 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.io i
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.orders import OrderMixin
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Connector, Pending
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import REVOCATION_REASONS
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import REVOCATION_REASON_CODES
 
 try:
     from acme import messages
 except ImportError:
     pass   # HAS_ACME tells
-
-# RFC 5280 CRLReason codes (7 is unused): the vocabulary's names in code order.
-REASON_CODES = dict((name, code) for code, name in enumerate(REVOCATION_REASONS[:7]))
-REASON_CODES.update(privilegeWithdrawn=9, aACompromise=10, removeFromCRL=8)
-
 
 class AcmeConnector(AcmeIO, AccountMixin, ChallengeMixin, OrderMixin, AriMixin, Connector):
     name = 'acme'
@@ -237,7 +232,7 @@ class AcmeConnector(AcmeIO, AccountMixin, ChallengeMixin, OrderMixin, AriMixin, 
 
     def revoke(self, certificate_pem, serial, reason, attributes):
         cert = x509lib.load_certificate(certificate_pem)
-        code = REASON_CODES[reason]
+        code = REVOCATION_REASON_CODES[reason]
 
         def revoke(client):
             return self._call('revoke serial %s with reason %s (%d)' % (serial, reason, code),

@@ -80,12 +80,6 @@ def read_file(path, what, hint):
         raise InputError('Cannot read %s %s: %s.' % (what, path, exc.strerror or exc), hint)
 
 
-def truthy(value):
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ('1', 'true', 'yes', 'on', 'y')
-
-
 def retry_after_seconds(value, now=None):
     """An HTTP Retry-After header (delta-seconds or HTTP-date, RFC 9110) -> seconds, or None."""
     if value in (None, ''):

@@ -1,6 +1,6 @@
 """ACME connector pieces that need no server: ARI (RFC 9773) window parsing and CertID,
 the due decision with a CA-suggested window, chain choice, problem documents.
-(The protocol itself is tested against Pebble and OpenBao in tests/integration/test_acme.py.)"""
+(The protocol itself is tested against Pebble and OpenBao in tests/integration/plugins/module_utils/connectors/test_acme.py.)"""
 import datetime
 
 import pytest
