@@ -12,7 +12,8 @@ keyChange) is the server's own code.
         print(a2c.directory_url, a2c.ca_cert_path)
 
 Attributes after start(): directory_url, url, port, ca_cert_path (the issuing CA = trust
-anchor), profiles (name -> URL), validity_days, renewal_threshold_pctg.
+anchor), profiles (name -> URL), validity_days, renewal_threshold_pctg, retry_after
+(the Retry-After seconds of its renewalInfo answers).
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ class Acme2Certifier(Server):
     name = "acme2certifier"
 
     def __init__(self, workdir: str | os.PathLike | None = None, *, port: int | None = None,
-                 validity_days: int = 7, renewal_threshold_pctg: int = 85,
+                 validity_days: int = 7, renewal_threshold_pctg: int = 85, retry_after: int = 86400,
                  profiles: tuple[str, ...] = PROFILES, env: Mapping[str, str] | None = None) -> None:
         super().__init__(workdir)
         self.port = port or 0
         self.validity_days = validity_days
         self.renewal_threshold_pctg = renewal_threshold_pctg
+        self.retry_after = retry_after
         self.profile_names = tuple(profiles)
         self.extra_env = dict(env or {})
         self.url = self.directory_url = ""
@@ -94,6 +96,7 @@ challenge_validation_disable: True
 profiles: {json.dumps(self.profiles)}
 [Renewalinfo]
 renewalthreshold_pctg: {self.renewal_threshold_pctg}
+retry_after_timeout: {self.retry_after}
 """
         path = self.workdir / "acme_srv.cfg"
         path.write_text(text)

@@ -6,6 +6,7 @@ so dns-01 is validated against what BIND really serves.
     with Bind9() as bind, PebbleOnDns(dns_server=bind.address) as pebble:
         ...
 
+Bind9(extra_ns={"ns2": "127.0.0.2"}) adds a name server nobody runs (for timeout tests).
 Bind9 attributes after start(): host, port, address ("127.0.0.1:PORT"), zone ("example.test"),
 tsig_key_name, tsig_algorithm, tsig_secret (base64), dig_txt(name) (asks with dig),
 zone_dir. PebbleOnDns: as harness.servers.Pebble (directory_url, ca_bundle, roots_pem(),
@@ -33,13 +34,16 @@ class Bind9(Server):
 
     def __init__(self, workdir: str | os.PathLike | None = None, *, zone: str = "example.test",
                  tsig_key_name: str = "acme-key", tsig_algorithm: str = "hmac-sha256",
-                 hosts: Mapping[str, str] | None = None) -> None:
+                 hosts: Mapping[str, str] | None = None, extra_ns: Mapping[str, str] | None = None) -> None:
         super().__init__(workdir)
         self.zone = zone
         self.tsig_key_name = tsig_key_name
         self.tsig_algorithm = tsig_algorithm
         self.tsig_secret = base64.b64encode(secrets.token_bytes(32)).decode()
         self.hosts = dict(hosts or {"www": LOCALHOST, "api": LOCALHOST, "@": LOCALHOST})
+        # more NS records for the zone (name -> address); nothing answers there unless you run it:
+        # a way to make "wait until every authoritative server has the TXT" time out for real.
+        self.extra_ns = dict(extra_ns or {})
         self.host, self.port = LOCALHOST, 0
         self.address = ""
 
@@ -57,6 +61,7 @@ class Bind9(Server):
             f'key "{self.tsig_key_name}" {{ algorithm {self.tsig_algorithm}; secret "{self.tsig_secret}"; }};\n')
         (d / "tsig.conf").chmod(0o600)
         records = "\n".join(f"{name} IN A {addr}" for name, addr in self.hosts.items())
+        records += "".join(f"\n@ IN NS {name}.{self.zone}.\n{name} IN A {addr}" for name, addr in self.extra_ns.items())
         (d / f"{self.zone}.zone").write_text(
             "$TTL 60\n"
             f"@ IN SOA ns1.{self.zone}. hostmaster.{self.zone}. 1 3600 600 86400 60\n"
