@@ -14,6 +14,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context im
     cached_connector, load_profile, merged_attributes,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import Job, issue_batch, issue_one
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import renewal_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate, lineage_head
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import renewal_request
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
@@ -55,6 +56,7 @@ def renewal_due(ctx, record, p, profile, connectors):
         except PkiError:
             advisor = None
     due, opens = due_state(record, renew_before, ctx.now, advisor)
+    renewal_info.keep(ctx, advisor, record)   # the CA's window and its Retry-After, on the record
     return due, opens, renew_before
 
 
@@ -114,8 +116,9 @@ def renew_one(ctx, target, p, connector=None, profile=None):
         connectors = {profile['name']: connector} if connector is not None else {}
         due, opens, renew_before = renewal_due(ctx, record, p, profile, connectors)
         if not due and not p.get('force'):
-            return record, False, 'Not due: valid until %s; the renewal window opens %s.' % (
-                record['not_after'], iso(opens)), renew_before
+            return record, False, 'Not due: valid until %s; the renewal window opens %s.%s' % (
+                record['not_after'], iso(opens), renewal_info.explained(connectors.get(profile['name']), record)), \
+                renew_before
         job = _renewal_job(ctx, tx, profile, record, p, merged_attributes(profile, p.get('attributes')))
     new, changed, reason = issue_one(ctx, cached_connector(ctx, connectors, profile), profile, job, 'renew',
                                      force=True)
@@ -123,7 +126,8 @@ def renew_one(ctx, target, p, connector=None, profile=None):
         return record, True, 'Would renew certificate %s (serial %s).' % (record['uuid'], record['serial']), \
             renew_before
     if changed and reason is None:
-        reason = renewed_reason(record, new, p, due, opens)
+        reason = renewed_reason(record, new, p, due, opens) + renewal_info.explained(
+            connectors.get(profile['name']), record)
     return new, changed, reason, renew_before
 
 

@@ -192,6 +192,19 @@ class AccountMixin(object):
 
     # ------------------------------------------------------------- key rollover
 
+    def reconfigure(self, old_options, check_mode=False):
+        """A changed account_key on the same directory rolls the account over to the new key."""
+        if old_options.get('directory_url') != self.directory_url:
+            return None   # another CA: the account there is registered on first use
+        if old_options.get('account_key') == self.options.get('account_key'):
+            return None
+        facts = self.rollover_from(old_options, check_mode)
+        if facts:
+            facts['message'] = ('Would roll the ACME account over to the new account key.' if check_mode else
+                                'Rolled the ACME account %s over to the new account key (keyChange); the old '
+                                'key is refused from now on.' % facts['account_url'])
+        return facts
+
     def rollover_from(self, old_options, check_mode=False):
         """RFC 8555 keyChange: the account of the key ``old_options`` name (its account_key,
         or the key the connector created) moves to this connector's account key.
@@ -221,7 +234,13 @@ class AccountMixin(object):
         except (IOError, OSError, ValueError):
             account = None
         if not account:
-            account = self._register(client, only_existing=True)
+            try:
+                account = self._register(client, only_existing=True)
+            except ConnectorError as exc:
+                if (exc.details.get('problem') or {}).get('type') == ERROR_PREFIX + 'accountDoesNotExist':
+                    self._client = None
+                    return None   # the old key never had an account here: nothing to roll over
+                raise
         net.account = messages.RegistrationResource(uri=account, body=messages.Registration())
         url = dir_get(client.directory, 'keyChange')
         if not url:

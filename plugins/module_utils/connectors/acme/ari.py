@@ -155,6 +155,11 @@ class AriMixin(object):
         self.ari_updates[record.get('uuid')] = info
         return parse_iso(info['start']), parse_iso(info['end'])
 
+    def renewal_updates(self, record):
+        """The fresh ARI answer for ``record`` to keep in its connector data (once), or None."""
+        fresh = self.ari_updates.pop(record.get('uuid'), None)
+        return dict(ari=fresh) if fresh else None
+
     def renewal_explanation(self, record):
         """The explanationURL of the window for this record (fresh or kept), or None."""
         fresh = self.ari_updates.get(record.get('uuid'))
