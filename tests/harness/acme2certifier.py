@@ -14,6 +14,9 @@ keyChange) is the server's own code.
 Attributes after start(): directory_url, url, port, ca_cert_path (the issuing CA = trust
 anchor), profiles (name -> URL), validity_days, renewal_threshold_pctg, retry_after
 (the Retry-After seconds of its renewalInfo answers).
+
+``prevalidated=True`` (a2c's ``[Challenge] sectigo_sim``): authorizations are valid when the
+order is made, as at CAs that pre-validate an account's domains; orders finish in one call.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ class Acme2Certifier(Server):
 
     def __init__(self, workdir: str | os.PathLike | None = None, *, port: int | None = None,
                  validity_days: int = 7, renewal_threshold_pctg: int = 85, retry_after: int = 86400,
+                 prevalidated: bool = False,
                  profiles: tuple[str, ...] = PROFILES, env: Mapping[str, str] | None = None) -> None:
         super().__init__(workdir)
         self.port = port or 0
         self.validity_days = validity_days
         self.renewal_threshold_pctg = renewal_threshold_pctg
         self.retry_after = retry_after
+        self.prevalidated = prevalidated
         self.profile_names = tuple(profiles)
         self.extra_env = dict(env or {})
         self.url = self.directory_url = ""
@@ -92,6 +97,7 @@ handler: wsgi
 dbfile: acme_srv.db
 [Challenge]
 challenge_validation_disable: True
+sectigo_sim: {self.prevalidated}
 [Order]
 profiles: {json.dumps(self.profiles)}
 [Renewalinfo]

@@ -120,6 +120,9 @@ class AcmeConnector(AcmeIO, AccountMixin, ChallengeMixin, OrderMixin, AriMixin, 
         facts = dict(account_url=client.net.account.uri, directory_url=self.directory_url)
         if self.options.get('profile'):
             facts['profile'] = self.checked_profile(client, self.options['profile'])
+        updater = self.dns_updater() if self.challenge_type == 'dns-01' else None
+        if updater is not None:
+            facts.update(updater.check())
         return facts
 
     def offered_profiles(self, client):

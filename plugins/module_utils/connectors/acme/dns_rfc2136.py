@@ -76,6 +76,12 @@ class Rfc2136(object):
     def _send(self, update, doing):
         try:
             response = dns.query.tcp(update, self.server, port=self.port, timeout=self.timeout)
+        except dns.tsig.PeerError as exc:   # BADSIG, BADKEY, BADTIME: the server knows better
+            raise ConnectorError('The DNS primary %s:%d refused the update (%s): the TSIG key was rejected: %s.'
+                                 % (self.server, self.port, doing, exc),
+                                 'Check tsig_key_name, tsig_algorithm and tsig_secret (connector_secrets or '
+                                 'PKI_LIFECYCLE_ACME_TSIG_SECRET) against the key the zone grants updates to, and '
+                                 'that the clocks agree.')
         except (dns.exception.DNSException, OSError) as exc:
             raise ConnectorError('The DNS primary %s:%d did not answer the update (%s): %s.'
                                  % (self.server, self.port, doing, exc),
@@ -90,6 +96,14 @@ class Rfc2136(object):
     def _update(self):
         return dns.update.UpdateMessage(self.zone, keyring=self.keyring, keyname=self.key_name,
                                         keyalgorithm=self.algorithm)
+
+    def check(self):
+        """Reach the primary and prove the TSIG key, without changing the zone: an update whose
+        only content is a prerequisite (the zone's SOA exists) and no change."""
+        update = self._update()
+        update.present(dns.name.empty, 'SOA')
+        self._send(update, 'check the TSIG key on %s' % self.zone)
+        return dict(dns_server='%s:%d' % (self.server, self.port), dns_zone=self.zone.to_text())
 
     def add(self, fqdn, values):
         """Add TXT values at fqdn (existing values stay: a wildcard and its base share one name)."""
