@@ -56,7 +56,6 @@ def renewal_due(ctx, record, p, profile, connectors):
         except PkiError:
             advisor = None
     due, opens = due_state(record, renew_before, ctx.now, advisor)
-    renewal_info.keep(ctx, advisor, record)   # the CA's window and its Retry-After, on the record
     return due, opens, renew_before
 
 
@@ -115,11 +114,15 @@ def renew_one(ctx, target, p, connector=None, profile=None):
         profile = profile or load_profile(ctx, tx, record['ra_profile'], 'renew')
         connectors = {profile['name']: connector} if connector is not None else {}
         due, opens, renew_before = renewal_due(ctx, record, p, profile, connectors)
-        if not due and not p.get('force'):
-            return record, False, 'Not due: valid until %s; the renewal window opens %s.%s' % (
-                record['not_after'], iso(opens), renewal_info.explained(connectors.get(profile['name']), record)), \
-                renew_before
-        job = _renewal_job(ctx, tx, profile, record, p, merged_attributes(profile, p.get('attributes')))
+        job = None
+        if due or p.get('force'):
+            job = _renewal_job(ctx, tx, profile, record, p, merged_attributes(profile, p.get('attributes')))
+    # The CA's window and its Retry-After, kept on the record (after the read transaction).
+    renewal_info.keep(ctx, connectors.get(profile['name']), record)
+    if job is None:
+        return record, False, 'Not due: valid until %s; the renewal window opens %s.%s' % (
+            record['not_after'], iso(opens), renewal_info.explained(connectors.get(profile['name']), record)), \
+            renew_before
     new, changed, reason = issue_one(ctx, cached_connector(ctx, connectors, profile), profile, job, 'renew',
                                      force=True)
     if new is None:
@@ -164,6 +167,7 @@ def renew_due(ctx):
         if profile is None or not profile.get('enabled', True):
             continue
         due, opens, _renew_before = renewal_due(ctx, record, p, profile, connectors)
+        renewal_info.keep(ctx, connectors.get(profile['name']), record)
         if not due and not p.get('force'):
             continue
         try:

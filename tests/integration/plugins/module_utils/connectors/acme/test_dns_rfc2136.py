@@ -51,9 +51,6 @@ def test_dns01_rfc2136_on_bind9_with_wildcard(bind9, pebble_bind9, server_factor
       pki.lifecycle.ra_profile: {name: slow, connector: acme, connector_options: "{{ slow_opts }}"}
     - name: wrong zone profile
       pki.lifecycle.ra_profile: {name: otherzone, connector: acme, connector_options: "{{ zone_opts }}"}
-    - name: snapshot
-      ansible.builtin.command: {argv: [sleep, '0']}
-      changed_when: false
     - name: secondary never answers
       ignore_errors: true
       pki.lifecycle.certificate_issue:
