@@ -146,7 +146,7 @@ def op_ra_profile(ctx):
     if changes:
         result['connector_changes'] = changes
         result['changed'] = True
-        result['reason'] = '%s %s' % (result['reason'], changes.get('message', '')).strip()
+        result['reason'] = ('%s %s' % (result['reason'], changes.get('message', ''))).strip()
     return result
 
 
