@@ -124,3 +124,42 @@ def test_profiles_and_ari_on_acme2certifier(acme2certifier_factory, tmp_path):
         ['classic', 'shortlived', 'shortlived']
     profiles = [line for line in snapshot(db) if 'ra_profiles' in line and 'INSERT' in line]
     assert len(profiles) == 1 and '"short"' in profiles[0]
+
+
+def test_short_lived_defaults_without_ari(pebble_factory, tmp_path):
+    """A CA without ARI (Pebble 2.4) issuing 6-day certificates: renewal opens at half the
+    lifetime by default; renew_before in minutes or hours moves it."""
+    pebble = pebble_factory(validity_seconds=6 * 86400, env={'PEBBLE_VA_ALWAYS_VALID': '1'})
+    (tmp_path / 'root.pem').write_text(pebble.roots_pem())
+    options = {'directory_url': pebble.directory_url, 'ca_bundle': pebble.ca_bundle, 'terms_agreed': True,
+               'trust_anchor': str(tmp_path / 'root.pem')}
+    csr = make_csr(tmp_path, 'short.example.test')
+    tasks = """
+    - name: profile
+      pki.lifecycle.ra_profile: {name: six, connector: acme, connector_options: "{{ opts }}"}
+    - name: order
+      pki.lifecycle.certificate_issue: {ra_profile: six, csr: "%(csr)s"}
+    - name: finish
+      register: six
+      pki.lifecycle.certificate_issue: {ra_profile: six, csr: "%(csr)s"}
+    - name: default window
+      pki.lifecycle.certificate_renew: {certificate: "{{ six.certificate.uuid }}"}
+    - name: thirty minutes
+      pki.lifecycle.certificate_renew: {certificate: "{{ six.certificate.uuid }}", renew_before: 30m}
+    - name: profile with hours
+      pki.lifecycle.ra_profile: {name: six, connector: acme, connector_options: "{{ opts }}", policy: {renew_before: 12h}}
+    - name: profile window
+      pki.lifecycle.certificate_renew: {certificate: "{{ six.certificate.uuid }}"}
+""" % dict(csr=csr)
+    run = run_playbook(play(tasks, 'sqlite://' + str(tmp_path / 'inventory.db')), extra_vars={'opts': options},
+                       tmp_path=tmp_path)
+    assert run.rc == 0, run.summary()
+    cert = run.result('finish')['certificate']
+    start = datetime.datetime.strptime(cert['not_before'], ISO)
+    end = datetime.datetime.strptime(cert['not_after'], ISO)
+    assert abs((end - start).total_seconds() - 6 * 86400) < 120
+    half = end - (end - start) / 2
+    for task, opens in (('default window', half), ('thirty minutes', end - datetime.timedelta(minutes=30)),
+                        ('profile window', end - datetime.timedelta(hours=12))):
+        result = run.result(task)
+        assert not result['changed'] and 'opens %s' % opens.strftime(ISO) in result['reason'], (task, result['reason'])
