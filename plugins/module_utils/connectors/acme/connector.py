@@ -43,6 +43,7 @@ try:
 except ImportError:
     pass   # HAS_ACME tells
 
+
 class AcmeConnector(AcmeIO, AccountMixin, ChallengeMixin, OrderMixin, AriMixin, Connector):
     name = 'acme'
     # ACME servers write the subject themselves (often only a CN of the first name, or none).
