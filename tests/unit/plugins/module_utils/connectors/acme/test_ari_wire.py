@@ -107,3 +107,21 @@ def test_fractional_seconds_window():
     start, _end = ari.parse_renewal_info({'suggestedWindow': {'start': '2026-01-02T04:00:00.123456789Z',
                                                               'end': '2026-01-03T04:00:00Z'}})
     assert start.microsecond == 123456
+
+
+def test_explanation_url_reaches_the_reason():
+    """explanationURL (RFC 9773 section 4.2) kept on the record -> the sentence renew puts in reason."""
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.connector import AcmeConnector
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import renewal_info
+    connector = AcmeConnector('p', {'directory_url': 'https://acme.example.test/dir'}, {})
+    record = dict(uuid='u', serial='abc', connector_data=dict(ari=dict(
+        start='2025-01-02T04:00:00Z', end='2025-01-03T04:00:00Z', next_check='2099-01-01T00:00:00Z', serial='abc',
+        explanation_url='https://acme.example.com/docs/ari')))
+    assert renewal_info.explained(connector, record) == \
+        ' The CA explains its renewal window at https://acme.example.com/docs/ari.'
+    # a fresh answer is handed to lifecycle once, then the kept one speaks
+    connector.ari_updates['u'] = dict(start='x', explanation_url='https://ca.example/why')
+    assert connector.renewal_explanation(record) == 'https://ca.example/why'
+    assert connector.renewal_updates(record) == {'ari': dict(start='x', explanation_url='https://ca.example/why')}
+    assert connector.renewal_updates(record) is None
+    assert renewal_info.explained(None, record) == ''
