@@ -16,10 +16,11 @@ and an append-only event log. All access goes through a transaction::
 A transaction that raises is rolled back and leaves the store exactly as it was
 (byte for byte for JSON, row for row for SQL). Nothing in a record is ever a secret.
 
-What every store shares lives here too, written once: the busy timeout, the key check of a
-record, the write guard of read transactions, the migration loop, and the errors (with their
-messages) for a newer or broken schema version, a lock held too long, a closed store, and a
-file that is a directory or unreadable.
+What the stores share lives here too, written once: the busy timeout, the key check of a
+record, the write guard of read transactions, the migration loop, the errors (with their
+messages) for a newer or broken schema version, a lock held too long, a closed store, a file
+that is a directory or unreadable; and for the two SQL stores their columns, filters and
+transaction (``SqlTransaction``), which each spells in its own dialect where SQL differs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,13 +37,12 @@ DEFAULT_BUSY_TIMEOUT = 30.0
 BUG_HINT = "This is a bug in pki.lifecycle; please report it."
 
 # Fields of a certificate record. Stores persist every one of them (lists and dicts as JSON);
-# unknown keys are kept too (stored in the record's JSON ``extra`` column where the store has
-# columns).
+# unknown keys are kept too (the SQL stores keep each record whole in its ``data`` column).
 CERTIFICATE_FIELDS = (
     'uuid',               # str, uuid4
     'ra_profile',         # str
     'state',              # 'requested' | 'issued' | 'revoked' | 'failed'
-    'identity',           # str, sha256 hex of the request identity (lifecycle.identity())
+    'identity',           # str, sha256 hex of the request identity (lifecycle.request.request_identity())
     'serial',             # str, lowercase hex without colons, or None while requested
     'issuer',             # str, RFC 4514
     'subject',            # str, RFC 4514
@@ -141,6 +141,7 @@ class InventoryStore(object):
 
     url = None
     location = None
+    timeout = None   # seconds a writer waits for the write lock (busy_timeout())
     # What a user looks for when the write lock is held too long (see locked_error).
     lock_holder = 'the process holding it'
     # What to do about a schema newer than this collection's (see newer_schema_error).
