@@ -48,10 +48,10 @@ def _location(location):
 
 
 def _days_left(not_after, now):
+    # Calendar days (UTC): the same all day long, so a report rerun the same day is the same.
     if not not_after:
         return None
-    delta = parse_iso(not_after) - now
-    return delta.days  # floor: -1 on the day after expiry
+    return (parse_iso(not_after).date() - now.date()).days
 
 
 def _severity_key(finding):
@@ -105,8 +105,9 @@ def statuses(rows):
 def expiry_weeks(rows, now, horizon_days):
     """Current, unrevoked certificates ending within the horizon, per week from now."""
     weeks = []
-    start = now
-    end = now + datetime.timedelta(days=horizon_days)
+    # From today's midnight (UTC): reruns on the same day bucket alike.
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + datetime.timedelta(days=horizon_days)
     while start < end:
         stop = min(start + WEEK, end)
         weeks.append(dict(start=iso(start), end=iso(stop), count=0, uuids=[]))
