@@ -118,7 +118,6 @@ author:
   - pki.lifecycle contributors (@pki-lifecycle)
 seealso:
   - module: pki.lifecycle.certificate_info
-  - role: pki.lifecycle.report
 '''
 
 EXAMPLES = r'''

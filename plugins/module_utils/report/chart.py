@@ -18,7 +18,7 @@ def render_svg(chart):
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     slot = plot_w / float(max(len(weeks), 1))
-    bar = slot * 0.7
+    bar_w = slot * 0.7
     out = ['<svg id="expiry-chart" xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 %d %d" '
            'width="%d" height="%d" aria-labelledby="expiry-chart-title">' % (WIDTH, HEIGHT, WIDTH, HEIGHT),
            '<title id="expiry-chart-title">Certificates expiring per week over the next %d days</title>'
@@ -30,16 +30,16 @@ def render_svg(chart):
         out.append('<text class="axis" x="%d" y="%.1f" text-anchor="end">%d</text>' % (LEFT - 6, y + 4, value))
     for i, w in enumerate(weeks):
         h = plot_h * w['count'] / float(peak)
-        x = LEFT + i * slot + (slot - bar) / 2
+        x = LEFT + i * slot + (slot - bar_w) / 2
         y = TOP + plot_h - h
         label = w['start'][5:10]
         out.append('<g class="week" data-start="%s" data-count="%d">' % (esc(w['start']), w['count']))
         out.append('<rect class="bar%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>'
-                   % (' soon' if i < 2 else '', x, y, bar, h,
+                   % (' soon' if i < 2 else '', x, y, bar_w, h,
                       esc('Week from %s to %s: %d certificate(s) expire' % (w['start'][:10], w['end'][:10], w['count']))))
         if w['count']:
-            out.append('<text class="value" x="%.1f" y="%.1f" text-anchor="middle">%d</text>' % (x + bar / 2, y - 4, w['count']))
-        out.append('<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>' % (x + bar / 2, HEIGHT - BOTTOM + 16, esc(label)))
+            out.append('<text class="value" x="%.1f" y="%.1f" text-anchor="middle">%d</text>' % (x + bar_w / 2, y - 4, w['count']))
+        out.append('<text class="axis" x="%.1f" y="%d" text-anchor="middle">%s</text>' % (x + bar_w / 2, HEIGHT - BOTTOM + 16, esc(label)))
         out.append('</g>')
     out.append('<text class="axis" x="%d" y="%d">week starting (UTC, month-day)</text>' % (LEFT, HEIGHT - 6))
     out.append('</svg>')

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.report import assets, model, tabular
+from ansible_collections.pki.lifecycle.plugins.module_utils.report import model, tabular
 from ansible_collections.pki.lifecycle.plugins.module_utils.report.html import render_html
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -156,5 +156,3 @@ def test_json_is_the_model():
 def test_escape(value, expected):
     from ansible_collections.pki.lifecycle.plugins.module_utils.report.escape import esc
     assert esc(value) == expected
-
-
