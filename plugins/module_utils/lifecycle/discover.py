@@ -85,12 +85,19 @@ def op_discover(ctx):
         records.append(dict(uuid=record['uuid'], fingerprint_sha256=record['fingerprint_sha256'],
                             subject=record['subject'], state=record['state'],
                             new=record['uuid'] in merged.created, changes=merged.changes[record['uuid']]))
-    gone = sum(1 for r in changed for c in merged.changes[r['uuid']] if c.startswith('gone from'))
+    tally = dict((kind, 0) for kind in ('found at', 'back at', 'changed at', 'gone from'))
+    for record in changed:
+        for sentence in merged.changes[record['uuid']]:
+            for kind in tally:
+                if sentence.startswith(kind):
+                    tally[kind] += 1
+    gone = tally['gone from']
     seen = sum(len(b.get('certificates') or b.get('endpoints') or []) for b in work)
-    reason = ('Recorded %d new certificate(s), %d change(s) of location, %d location(s) gone.'
-              % (len(merged.created), sum(len(merged.changes[r['uuid']]) for r in changed) - len(merged.created) - gone,
-                 gone)
-              if changed else 'Every certificate found (%d) is already recorded where it was found.' % seen)
+    if changed:
+        reason = ('%d new certificate(s); locations: %d found, %d back, %d changed, %d gone.'
+                  % (len(merged.created), tally['found at'], tally['back at'], tally['changed at'], gone))
+    else:
+        reason = 'Every certificate found (%d) is already recorded where it was found.' % seen
     return dict(changed=bool(changed), reason=reason, records=records,
                 counts=dict(found=seen, new=len(merged.created), changed=len(changed), gone=gone,
                             errors=sum(len(b.get('errors') or []) for b in work)),

@@ -116,3 +116,14 @@ def test_info_compliance_and_filters(pki):
     assert [c['subject'] for c in pki.run('info', location_host='web1')['certificates']] == ['CN=shop.example.org']
     bad = pki.run('info', compliance_status=['noncompliant'])
     assert [c['subject'] for c in bad['certificates']] == ['CN=shop.example.org']
+
+
+def test_revoking_a_replaceable_certificate_retires_it_without_the_ca(pki, forbid_ca):
+    cert, chain = foreign('shop.example.org')
+    pki.run('discover', discovery=discovery(('/etc/shop.crt', cert, chain)), host='web1')
+    [found] = pki.certificates(state='discovered')
+    pki.run('adopt', certificate=found['uuid'], ra_profile='web')
+    calls = forbid_ca()
+    out = pki.run('revoke', certificate=found['uuid'], reason='superseded')
+    assert out['changed'] and 'in the inventory only' in out['reason'] and calls == []
+    assert pki.certificates(uuid=found['uuid'])[0]['state'] == 'revoked'
