@@ -6,6 +6,7 @@ import os
 import pytest
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES
 
 
 def report(pki, dest, check_mode=False, **params):
@@ -40,6 +41,26 @@ def test_report_written_once_then_unchanged(pki, tmp_path):
     pki.issue('c.example.org')                                         # the data changed: rewritten
     third = report(pki, dest)
     assert third['changed'] and 'c.example.org' in open(third['files']['html']).read()
+
+
+def test_renewed_certificate(pki, tmp_path):
+    # Where the inventory derives "superseded" (issue 18), the replaced certificate is counted
+    # apart and hidden until asked for; before that, every certificate is current.
+    pki.ra_profile()
+    old = pki.issue('a.example.org')
+    pki.run('renew', certificate=old['certificate']['uuid'], force=True)
+    result = report(pki, tmp_path / 'out')
+    data = json.loads(open(result['files']['json']).read())
+    assert data['summary']['all'] == 2
+    old_row = next(r for r in data['rows'] if r['uuid'] == old['certificate']['uuid'])
+    page = open(result['files']['html']).read()
+    if 'superseded' in VALIDATION_STATUSES:
+        assert old_row['validation_status'] == 'superseded' and not old_row['current']
+        assert data['summary']['total'] == 1 and data['summary']['superseded'] == 1
+        assert 'id="show-superseded"' in page and '1 of 2 shown' in page
+    else:
+        assert old_row['current'] and data['summary']['total'] == 2 and data['summary']['superseded'] == 0
+        assert 'id="show-superseded"' not in page and '2 of 2 shown' in page
 
 
 @pytest.mark.parametrize('params, words', [
