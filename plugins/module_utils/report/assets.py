@@ -54,25 +54,30 @@ JS = """
 (function () {
   'use strict';
   var table = document.getElementById('certs');
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
   var text = document.getElementById('filter');
   var status = document.getElementById('status-filter');
   var compliance = document.getElementById('compliance-filter');
   var superseded = document.getElementById('show-superseded');
   var shown = document.getElementById('shown');
   var findings = Array.prototype.slice.call(document.querySelectorAll('#findings tbody tr'));
-  rows.forEach(function (r) { r.setAttribute('data-text', r.textContent.toLowerCase()); });
+  // Read once: what the filter searches, and each row's facts (no DOM reads while filtering).
+  var facts = rows.map(function (r) {
+    return {text: r.textContent.toLowerCase(), current: r.getAttribute('data-current') === '1',
+            status: r.getAttribute('data-status'), compliance: r.getAttribute('data-compliance')};
+  });
 
   function apply() {
     var words = text.value.toLowerCase().split(/\\s+/).filter(Boolean);
     var all = superseded ? superseded.checked : true;
     var n = 0;
-    rows.forEach(function (r) {
-      var ok = (all || r.getAttribute('data-current') === '1') &&
-        (!status.value || r.getAttribute('data-status') === status.value) &&
-        (!compliance.value || r.getAttribute('data-compliance') === compliance.value) &&
-        words.every(function (w) { return r.getAttribute('data-text').indexOf(w) >= 0; });
-      r.hidden = !ok;
+    rows.forEach(function (r, i) {
+      var f = facts[i];
+      var ok = (all || f.current) && (!status.value || f.status === status.value) &&
+        (!compliance.value || f.compliance === compliance.value) &&
+        words.every(function (w) { return f.text.indexOf(w) >= 0; });
+      if (r.hidden === ok) { r.hidden = !ok; }
       if (ok) { n += 1; }
     });
     findings.forEach(function (f) { f.hidden = !all && f.getAttribute('data-current') !== '1'; });
@@ -80,25 +85,28 @@ JS = """
     document.body.setAttribute('data-shown', String(n));
   }
 
-  function value(r, col, type) {
-    var v = r.cells[col].getAttribute('data-v') || '';
-    if (type === 'num') { return v === '' ? Infinity : parseFloat(v); }
-    return v.toLowerCase();
-  }
-
   function sortBy(th) {
     var col = th.cellIndex;
-    var type = th.getAttribute('data-type');
+    var num = th.getAttribute('data-type') === 'num';
     var dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
     Array.prototype.forEach.call(th.parentNode.cells, function (c) { c.removeAttribute('aria-sort'); });
     th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
-    rows.sort(function (a, b) {
-      var x = value(a, col, type), y = value(b, col, type);
-      if (x < y) { return -dir; }
-      if (x > y) { return dir; }
-      return parseInt(a.getAttribute('data-order'), 10) - parseInt(b.getAttribute('data-order'), 10);
+    var keyed = rows.map(function (r, i) {
+      var v = r.cells[col].getAttribute('data-v') || '';
+      return {row: r, i: i, order: parseInt(r.getAttribute('data-order'), 10),
+              v: num ? (v === '' ? Infinity : parseFloat(v)) : v.toLowerCase()};
     });
-    rows.forEach(function (r) { table.tBodies[0].appendChild(r); });
+    keyed.sort(function (a, b) {
+      if (a.v < b.v) { return -dir; }
+      if (a.v > b.v) { return dir; }
+      return a.order - b.order;
+    });
+    var fragment = document.createDocumentFragment();
+    var sortedFacts = [];
+    keyed.forEach(function (k) { fragment.appendChild(k.row); sortedFacts.push(facts[k.i]); });
+    rows = keyed.map(function (k) { return k.row; });
+    facts = sortedFacts;
+    body.appendChild(fragment);
     document.body.setAttribute('data-sorted', th.getAttribute('data-key') + ':' + th.getAttribute('aria-sort'));
   }
 

@@ -113,18 +113,17 @@ def expiry_weeks(rows, now, horizon_days):
         weeks.append(dict(start=iso(start), end=iso(stop), count=0, uuids=[]))
         start = stop
     expired = 0
+    first = parse_iso(weeks[0]['start']) if weeks else now
     for r in rows:
         if not r['current'] or r['validation_status'] in ('revoked', 'invalid') or not r['not_after']:
             continue
         moment = parse_iso(r['not_after'])
         if moment < now:
             expired += 1
-            continue
-        for w in weeks:
-            if moment < parse_iso(w['end']):
-                w['count'] += 1
-                w['uuids'].append(r['uuid'])
-                break
+        elif moment < end:
+            w = weeks[(moment - first).days // 7]
+            w['count'] += 1
+            w['uuids'].append(r['uuid'])
     return dict(horizon_days=horizon_days, weeks=weeks, already_expired=expired)
 
 
