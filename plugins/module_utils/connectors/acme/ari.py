@@ -109,8 +109,13 @@ class AriMixin(object):
 
     def replaces_id(self, previous):
         """The certificate identifier for ``replaces`` in a renewal order, or None (no ARI at
-        the CA, no previous certificate, or no AKI in it)."""
-        if not previous or not previous.get('certificate_pem') or not self.ari_supported():
+        the CA, no previous certificate, no AKI in it, or it came from another directory: a
+        fallback's CA, an adopted certificate; a CA refuses to replace what it did not issue)."""
+        if not previous or not previous.get('certificate_pem'):
+            return None
+        if (previous.get('connector_data') or {}).get('directory_url') != self.directory_url:
+            return None
+        if not self.ari_supported():
             return None
         try:
             return ari_certificate_id(x509lib.load_certificate(previous['certificate_pem']))

@@ -125,3 +125,15 @@ def test_explanation_url_reaches_the_reason():
     assert connector.renewal_updates(record) == {'ari': dict(start='x', explanation_url='https://ca.example/why')}
     assert connector.renewal_updates(record) is None
     assert renewal_info.explained(None, record) == ''
+
+
+def test_replaces_only_for_certificates_of_the_same_directory():
+    """A certificate another CA issued (a fallback's, an adopted one) is not named in replaces;
+    the check comes before any request (the directory here is never contacted)."""
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.connector import AcmeConnector
+    connector = AcmeConnector('p', {'directory_url': 'https://acme.example.test/dir'}, {})
+    pem = _cert(RFC9773_SERIAL, RFC9773_AKI).public_bytes(__import__(
+        'cryptography.hazmat.primitives.serialization', fromlist=['Encoding']).Encoding.PEM).decode()
+    for data in ({}, {'directory_url': 'https://other.example.test/dir'}):
+        assert connector.replaces_id(dict(certificate_pem=pem, connector_data=data)) is None
+    assert connector.replaces_id(None) is None
