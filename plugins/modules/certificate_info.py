@@ -306,8 +306,13 @@ counts:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'info'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             uuid=dict(type='str'),
             serial=dict(type='str'),
@@ -322,7 +327,10 @@ def main():
             include_events=dict(type='bool', default=False),
         ),
     )
-    module.run('info')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

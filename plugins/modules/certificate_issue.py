@@ -331,7 +331,12 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.argspec import (
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
+OPERATION = 'issue'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
     argument_spec = key_source_argument_spec()
     argument_spec.update(
         ra_profile=dict(type='str', required=True),
@@ -340,14 +345,17 @@ def main():
         labels=dict(type='dict'),
         force=dict(type='bool', default=False),
     )
-    module = PkiModule(
+    return dict(
         argument_spec=argument_spec,
         mutually_exclusive=KEY_SOURCE_MUTUALLY_EXCLUSIVE,
         required_one_of=KEY_SOURCE_REQUIRED_ONE_OF,
         required_together=KEY_SOURCE_REQUIRED_TOGETHER,
         required_if=KEY_SOURCE_REQUIRED_IF,
     )
-    module.run('issue')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -282,7 +282,12 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.argspec import (
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
+OPERATION = 'rekey'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
     argument_spec = key_source_argument_spec()
     argument_spec.update(
         certificate=dict(type='str', required=True),
@@ -294,14 +299,17 @@ def main():
         # no_log=False: a switch, not a secret (ansible-test flags option names with 'key')
         destroy_previous_key=dict(type='bool', default=False, no_log=False),
     )
-    module = PkiModule(
+    return dict(
         argument_spec=argument_spec,
         mutually_exclusive=KEY_SOURCE_MUTUALLY_EXCLUSIVE,
         required_one_of=KEY_SOURCE_REQUIRED_ONE_OF,
         required_together=KEY_SOURCE_REQUIRED_TOGETHER,
         required_if=KEY_SOURCE_REQUIRED_IF,
     )
-    module.run('rekey')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -357,8 +357,13 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'renew'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str'),
             ra_profile=dict(type='str'),
@@ -383,7 +388,10 @@ def main():
         required_if=[('due', False, ('certificate', 'subject'), True)],
         required_by=dict(subject='ra_profile'),
     )
-    module.run('renew')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -247,8 +247,13 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'revoke'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str', required=True),
             # No choices: the lifecycle layer normalises the spelling and refuses anything else
@@ -257,7 +262,10 @@ def main():
             attributes=dict(type='dict'),
         ),
     )
-    module.run('revoke')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,9 @@ import pytest
 
 from harness.playbook import run_playbook
 
+# Every test runs twice: action plugins in the controller's worker, and the module process.
+pytestmark = pytest.mark.usefixtures('execution_path')
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
