@@ -33,6 +33,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import (
     ConnectorError, InputError, PkiError, PolicyError, TokenError, ValidationError,
 )
+from ansible_collections.pki.lifecycle.plugins.module_utils.info_fields import InfoShape
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate as migratelib
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import describe, open_store
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys import csr as csrlib
@@ -1182,27 +1183,21 @@ def op_info(ctx):
             kwargs['subject'] = x509lib.normalize_subject(x509lib.parse_subject(p['subject']))
         records = tx.find_certificates(**kwargs)
         profiles = dict((r['name'], r) for r in tx.list_ra_profiles())
-        events = {}
-        if p.get('include_events'):
-            for r in records:
-                events[r['uuid']] = tx.list_events(certificate_uuid=r['uuid'])
-    if p.get('due_within_days') is not None:
-        records = [r for r in records if r['state'] == 'issued']
-    wanted = set(p.get('validation_status') or [])
-    certificates, counts = [], dict((s, 0) for s in VALIDATION_STATUSES)
-    for record in records:
-        pol = (profiles.get(record['ra_profile']) or {}).get('policy') or {}
-        item = public_record(record, now, pol.get('renew_before'))
-        if wanted and item['validation_status'] not in wanted:
-            continue
-        if p.get('include_pem'):
-            item['certificate_pem'] = record.get('certificate_pem') or ''
-            item['chain_pem'] = record.get('chain_pem') or ''
-        if p.get('include_events'):
-            item['events'] = events.get(record['uuid'], [])
-        counts[item['validation_status']] += 1
-        certificates.append(item)
-    counts['total'] = len(certificates)
+        if p.get('due_within_days') is not None:
+            records = [r for r in records if r['state'] == 'issued']
+        # What each returned item holds and how many are returned: info_fields.py.
+        shape = InfoShape(p)
+        wanted = set(p.get('validation_status') or [])
+        certificates, counts = [], dict((s, 0) for s in VALIDATION_STATUSES)
+        for record in records:
+            pol = (profiles.get(record['ra_profile']) or {}).get('policy') or {}
+            status = validation_status(record, now, pol.get('renew_before'))
+            if wanted and status not in wanted:
+                continue
+            counts[status] += 1
+            if shape.room(len(certificates)):
+                certificates.append(shape.item(record, status, public_record, tx))
+    counts['total'] = sum(counts.values())
     return dict(changed=False, certificates=certificates, counts=counts)
 
 

@@ -67,6 +67,28 @@ options:
       - Return each certificate's event log (what was done to it, when, by whom, with what result).
     type: bool
     default: false
+  fields:
+    description:
+      - Return only these keys of each certificate, for a smaller and faster result on a large
+        inventory. V(certificate_pem) and V(chain_pem) imply O(include_pem), V(events) implies
+        O(include_events).
+      - If not set, every key of RV(certificates) is returned.
+    type: list
+    elements: str
+    choices: [uuid, serial, subject, subject_alt_names, issuer, not_before, not_after, fingerprint_sha256,
+              spki_sha256, state, validation_status, ra_profile, labels, key_source, token_profile, key_ref,
+              revocation_reason, revoked_at, failure_reason, created_at, updated_at, lineage,
+              certificate_pem, chain_pem, events]
+  limit:
+    description:
+      - Return at most this many certificates (the oldest first). RV(counts) still counts every match,
+        so RV(counts.total) greater than the length of RV(certificates) means some were left out.
+    type: int
+  counts_only:
+    description:
+      - Return only RV(counts); RV(certificates) is empty.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
@@ -107,6 +129,23 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
   register: soon
+
+- name: On a large inventory, ask only for what is used
+  pki.lifecycle.certificate_info:
+    due_within_days: 7
+    fields: [uuid, subject, not_after, labels]
+    limit: 100
+  delegate_to: localhost
+  run_once: true
+  register: due_soon
+
+- name: Only the numbers
+  pki.lifecycle.certificate_info:
+    ra_profile: internal-web
+    counts_only: true
+  delegate_to: localhost
+  run_once: true
+  register: web_counts
 
 - name: Fail the run when anything has expired
   ansible.builtin.assert:
@@ -277,13 +316,15 @@ certificates:
           description: The RA profile at the time.
           type: str
 counts:
-  description: How many certificates were returned, in total and by validation status.
+  description:
+    - How many certificates match, in total and by validation status.
+    - Every match is counted, also those O(limit) or O(counts_only) leave out of RV(certificates).
   returned: always
   type: dict
   sample: {"total": 12, "valid": 9, "expiring": 2, "expired": 0, "revoked": 1, "invalid": 0}
   contains:
     total:
-      description: All returned certificates.
+      description: All matching certificates.
       type: int
     valid:
       description: Valid and not yet due for renewal.
@@ -304,6 +345,7 @@ counts:
 
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
+from ansible_collections.pki.lifecycle.plugins.module_utils.info_fields import FIELDS
 
 
 OPERATION = 'info'
@@ -325,7 +367,11 @@ def module_spec():
             due_within_days=dict(type='int'),
             include_pem=dict(type='bool', default=False),
             include_events=dict(type='bool', default=False),
+            fields=dict(type='list', elements='str', choices=list(FIELDS)),
+            limit=dict(type='int'),
+            counts_only=dict(type='bool', default=False),
         ),
+        mutually_exclusive=[('counts_only', 'limit'), ('counts_only', 'fields')],
     )
 
 
