@@ -90,24 +90,14 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+  - pki.lifecycle.attributes
+  - pki.lifecycle.attributes.controller
   - pki.lifecycle.inventory
   - pki.lifecycle.secrets
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: N/A
     details: The module only reads.
-  platform:
-    support: full
-    platforms: posix
-    details: The controller.
-  action_group:
-    support: full
-    membership:
-      - pki.lifecycle.certificates
 requirements:
   - python >= 3.9
   - cryptography >= 41
@@ -345,10 +335,16 @@ counts:
 
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
-from ansible_collections.pki.lifecycle.plugins.module_utils.info_fields import FIELDS
 
 
 OPERATION = 'info'
+# The keys of a returned certificate, for ``fields``.
+FIELDS = (
+    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'ra_profile', 'labels',
+    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
+    'created_at', 'updated_at', 'lineage', 'certificate_pem', 'chain_pem', 'events',
+)
 
 
 def module_spec():

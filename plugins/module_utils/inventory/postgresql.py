@@ -11,7 +11,8 @@ or ``PGPASSWORD``) or libpq's own sources (``~/.pgpass``); it is never shown.
 
 Same tables, same columns and the same migration steps as the SQLite store (records whole in a
 ``data`` JSON text column, filtered fields copied to indexed ``COLLATE "C"`` columns), so the
-two stay one design; the transaction class is SQLite's with the few SQL spellings that differ.
+two stay one design; the transaction is base.SqlTransaction, as SQLite's, with PostgreSQL's
+spelling of an upsert, of RETURNING and of the label filter.
 
 Concurrency. Every write transaction takes ONE advisory lock per inventory database
 (``pg_advisory_xact_lock``) before its first read, then reads in READ COMMITTED: the
@@ -38,11 +39,8 @@ import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore,
-)
-from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import (
-    CERTIFICATE_COLUMNS, EVENT_COLUMNS, SqliteTransaction, _dumps, busy_timeout,
-    find_sql as sqlite_find_sql,
+    SCHEMA_VERSION, InventoryStore, SqlTransaction, busy_timeout, run_migrations, sql_filters,
+    without_password,
 )
 
 try:
@@ -103,8 +101,8 @@ def application_name(who):
 
 
 class _Connection(object):
-    """A psycopg connection that takes SQLite's ``?`` placeholders, so that the SQLite
-    transaction's SQL runs here unchanged (none of it holds a literal ``?`` or ``%``)."""
+    """A psycopg connection that takes ``?`` placeholders, so that base.SqlTransaction's
+    SQL runs here unchanged (none of it holds a literal ``?`` or ``%``)."""
 
     def __init__(self, conn):
         self._conn = conn
@@ -113,58 +111,36 @@ class _Connection(object):
         return self._conn.execute(sql.replace('?', '%s'), params if params else None)
 
 
-class PostgresqlTransaction(SqliteTransaction):
-    """SQLite's transaction with PostgreSQL's upsert, RETURNING and JSON spellings."""
+class PostgresqlTransaction(SqlTransaction):
+    """The SQL stores' transaction in PostgreSQL's spelling: upsert, RETURNING, jsonb labels."""
 
-    def _put_profile(self, table, profile):
-        self._writable()
-        name = profile.get('name') if isinstance(profile, dict) else None
-        if not isinstance(name, str) or not name:
-            return super(PostgresqlTransaction, self)._put_profile(table, profile)  # its error
-        self._conn.execute('INSERT INTO %s (name, data) VALUES (?, ?) ON CONFLICT (name) '
-                           'DO UPDATE SET data = EXCLUDED.data' % table,
-                           (name, _dumps(profile)))
+    def _upsert(self, table, columns, values):
+        self._conn.execute('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s'
+                           % (table, ', '.join(columns), ', '.join('?' * len(columns)), columns[0],
+                              ', '.join('%s = EXCLUDED.%s' % (c, c) for c in columns[1:])), values)
 
-    def put_certificate(self, record):
-        self._writable()
-        uuid = record.get('uuid') if isinstance(record, dict) else None
-        if not isinstance(uuid, str) or not uuid:
-            return super(PostgresqlTransaction, self).put_certificate(record)  # its error
-        columns = ('uuid',) + CERTIFICATE_COLUMNS + ('data',)
-        self._conn.execute(
-            'INSERT INTO certificates (%s) VALUES (%s) ON CONFLICT (uuid) DO UPDATE SET %s'
-            % (', '.join(columns), ', '.join('?' * len(columns)),
-               ', '.join('%s = EXCLUDED.%s' % (c, c) for c in columns[1:])),
-            [uuid] + [record.get(c) for c in CERTIFICATE_COLUMNS]
-            + [_dumps(record)])
+    def _insert_event(self, columns, values):
+        return self._conn.execute('INSERT INTO events (%s) VALUES (%s) RETURNING id'
+                                  % (', '.join(columns), ', '.join('?' * len(columns))), values).fetchone()[0]
 
     def find_certificates(self, *args, **filters):
         given = dict(zip(('uuid', 'ra_profile', 'state', 'states'), args))
         given.update(filters)
-        states, labels = given.get('states'), given.pop('labels', None)
-        if states is not None and not states:
-            return []  # SQLite spells "nothing" WHERE 0, which PostgreSQL refuses
-        sql, params = sqlite_find_sql(**given)
-        head, _order = sql.rsplit(' ORDER BY ', 1)
+        labels = given.pop('labels', None)
+        if isinstance(given.get('states'), str):
+            given['states'] = [given['states']]
+        if given.get('states') is not None and not given['states']:
+            return []  # no state at all: nothing matches
+        where, params = sql_filters(**given)
         if labels:
             # Containment of {key: value} is equality of each label, any key spelled as data.
-            head += (' AND ' if ' WHERE ' in head else ' WHERE ') + \
-                "(data::jsonb -> 'labels') @> ?::jsonb"
-            params = list(params) + [json.dumps(labels)]
+            where.append("(data::jsonb -> 'labels') @> ?::jsonb")
+            params.append(json.dumps(labels))
+        sql = 'SELECT data FROM certificates'
+        if where:
+            sql += ' WHERE ' + ' AND '.join(where)
         # NULLs first, as SQLite and the JSON store order them.
-        return self._all(head + ' ORDER BY created_at NULLS FIRST, uuid', params)
-
-    def add_event(self, event):
-        """Append ``event``; returns the id the store gave it (increasing: one writer at a time)."""
-        self._writable()
-        event = dict(event)
-        event.pop('id', None)
-        row = self._conn.execute(
-            'INSERT INTO events (%s, data) VALUES (%s, ?) RETURNING id'
-            % (', '.join(EVENT_COLUMNS), ', '.join('?' * len(EVENT_COLUMNS))),
-            [event.get(c) for c in EVENT_COLUMNS]
-            + [_dumps(event)]).fetchone()
-        return row[0]
+        return self._all(sql + ' ORDER BY created_at NULLS FIRST, uuid', params)
 
     def writer_alive(self, who):
         """Whether the writer ``who`` (a record's ``requested_by``) is still connected."""
@@ -176,10 +152,12 @@ class PostgresqlTransaction(SqliteTransaction):
 class PostgresqlStore(InventoryStore):
     """The inventory in the PostgreSQL database ``url`` names (tables created on first use)."""
 
+    lock_holder = "the session holding the pki.lifecycle advisory lock (pg_locks, locktype 'advisory')"
+    NEWER_SCHEMA_ADVICE = ('upgrade the collection, on every controller that uses this inventory, to a '
+                           'version that knows schema %(version)d')
+
     def __init__(self, url, password=None, timeout=None, who=None):
-        # Imported here: stores.py imports this module (describe hides any password).
-        from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import describe
-        self.url = describe(url)
+        self.url = self.location = without_password(url.strip())
         self.timeout = busy_timeout() if timeout is None else timeout
         self._conn = None
         if not HAS_PSYCOPG:
@@ -192,9 +170,6 @@ class PostgresqlStore(InventoryStore):
         except BaseException:
             self.close()
             raise
-
-    def _error(self, problem, hint):
-        return InventoryError("The inventory %s %s" % (self.url, problem), hint)
 
     def _connect(self, url, password, who):
         kwargs = dict(autocommit=False, application_name=application_name(who or 'unknown'))
@@ -213,17 +188,17 @@ class PostgresqlStore(InventoryStore):
         text = str(exc)
         if 'password authentication failed' in text or 'no password supplied' in text \
                 or 'password is required' in text:
-            return self._error("refused the login: %s." % reason,
+            return self.error("refused the login: %s." % reason,
                                "Check the user in the URL and the password in inventory_password "
                                "(or PKI_LIFECYCLE_INVENTORY_PASSWORD / PGPASSWORD / ~/.pgpass).")
         if 'does not exist' in text:
-            return self._error("cannot be opened: %s." % reason,
+            return self.error("cannot be opened: %s." % reason,
                                "Create the database (CREATE DATABASE ... OWNER ...) or fix the "
                                "URL; pki.lifecycle creates its tables but not the database.")
         if 'SSL' in text or 'certificate' in text:
-            return self._error("cannot be reached over TLS: %s." % reason,
+            return self.error("cannot be reached over TLS: %s." % reason,
                                "Check sslmode and sslrootcert (the CA bundle) in the URL.")
-        return self._error("cannot be reached: %s." % reason,
+        return self.error("cannot be reached: %s." % reason,
                            "Check that the PostgreSQL server is running and reachable at the "
                            "host and port in the URL (and any firewall between).")
 
@@ -243,24 +218,13 @@ class PostgresqlStore(InventoryStore):
                 "WHERE table_schema = current_schema() AND table_name IN (%s)"
                 % ', '.join("'%s'" % t for t in TABLES[1:]))]
             if others:
-                raise self._error("holds tables (%s) but no pki.lifecycle meta table."
+                raise self.error("holds tables (%s) but no pki.lifecycle meta table."
                                   % ', '.join(sorted(others)),
                                   "Point `inventory` at a new database or schema; this one was "
                                   "left unchanged.")
             return 0
-        row = sql.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        try:
-            version = int(row[0])
-        except (TypeError, ValueError):
-            raise self._error("has no valid schema_version in its meta table.",
-                              "Restore it from a backup; it was left unchanged.")
-        if version > SCHEMA_VERSION:
-            raise self._error("was written by a newer pki.lifecycle (schema %d, this one knows "
-                              "%d): upgrade the collection, on every controller that uses this "
-                              "inventory, to a version that knows schema %d."
-                              % (version, SCHEMA_VERSION, version),
-                              "Nothing was written to it.")
-        return version
+        return self.check_schema_row(
+            sql.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone())
 
     def _initialise(self):
         with self._transaction(write=False, check=False) as tx:
@@ -268,29 +232,22 @@ class PostgresqlStore(InventoryStore):
                 return
         with self._transaction(write=True, check=False) as tx:
             version = self._read_version(tx._conn)  # another controller may have migrated
-            for step_version, step in MIGRATIONS:
-                if step_version > version:
-                    step(tx._conn)
+            run_migrations(MIGRATIONS, tx._conn, version)
             tx._conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                              "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                              (str(SCHEMA_VERSION),))
 
     # ---- transactions ---------------------------------------------------------------------
 
-    def _locked(self):
-        return self._error("is locked by another writer (waited %g s)." % self.timeout,
-                           "Retry, find the session holding the pki.lifecycle advisory lock "
-                           "(pg_locks, locktype 'advisory'), or raise PKI_LIFECYCLE_BUSY_TIMEOUT.")
-
     def _failed(self, exc, write):
         if isinstance(exc, (pg_errors.LockNotAvailable, pg_errors.QueryCanceled)):
-            return self._locked()
+            return self.locked_error()
         if isinstance(exc, psycopg.OperationalError) or self._conn.closed:
-            return self._error("was lost during a transaction: %s."
+            return self.error("was lost during a transaction: %s."
                                % (str(exc).strip().splitlines() or ['?'])[-1],
                                "Nothing of this transaction was written; check the server and "
                                "run again.")
-        return self._error("could not be %s: %s." % ('written' if write else 'read',
+        return self.error("could not be %s: %s." % ('written' if write else 'read',
                                                      str(exc).strip()),
                            "Nothing of this transaction was written.")
 
@@ -334,8 +291,7 @@ class PostgresqlStore(InventoryStore):
 
     def transaction(self, write=True):
         if self._conn is None or self._conn.closed:
-            raise InventoryError("The inventory %s is closed." % self.url,
-                                 "This is a bug in pki.lifecycle; please report it.")
+            raise self.closed_error()
         return self._transaction(write)
 
     def close(self):

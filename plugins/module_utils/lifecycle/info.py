@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""certificate_info: query the inventory (filters, validation status, counts). Reads only."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+
+from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record, validation_status
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
+
+
+def _filters(p, now):
+    """The store query for the task's filters (validation status is filtered afterwards)."""
+    kwargs = dict(ra_profile=p.get('ra_profile'), labels=p.get('labels') or None)
+    if p.get('state'):
+        kwargs['states'] = list(p['state'])
+    if p.get('due_within_days') is not None:
+        kwargs['not_after_before'] = iso(now + datetime.timedelta(days=p['due_within_days']))
+    if p.get('uuid'):
+        kwargs['uuid'] = p['uuid']
+    if p.get('serial'):
+        kwargs['serial'] = p['serial'].replace(':', '').lower()
+    if p.get('subject'):
+        kwargs['subject'] = x509lib.normalize_subject(x509lib.parse_subject(p['subject']))
+    return kwargs
+
+
+def op_info(ctx):
+    p = ctx.params
+    now = ctx.now
+    shape = _Shape(p)
+    wanted = set(p.get('validation_status') or [])
+    certificates, counts = [], dict((s, 0) for s in VALIDATION_STATUSES)
+    with ctx.store.transaction(write=False) as tx:
+        records = tx.find_certificates(**_filters(p, now))
+        profiles = dict((r['name'], r) for r in tx.list_ra_profiles())
+        if p.get('due_within_days') is not None:
+            records = [r for r in records if r['state'] == 'issued']
+        for record in records:
+            pol = (profiles.get(record['ra_profile']) or {}).get('policy') or {}
+            status = validation_status(record, now, pol.get('renew_before'))
+            if wanted and status not in wanted:
+                continue
+            counts[status] += 1
+            if shape.room(len(certificates)):
+                certificates.append(shape.item(record, status, tx))
+    counts['total'] = sum(counts.values())
+    return dict(changed=False, certificates=certificates, counts=counts)
+
+
+# A narrow ``fields`` list of these needs no full public record per certificate.
+_CHEAP_FIELDS = frozenset(('uuid', 'serial', 'subject', 'issuer', 'not_before', 'not_after', 'state',
+                           'validation_status', 'ra_profile', 'labels', 'subject_alt_names'))
+
+
+class _Shape(object):
+    """What each returned certificate holds and how many are returned (fields, limit,
+    counts_only): large inventories make large results, and every byte of a result is
+    serialised, sent to ansible-playbook and handed to each callback."""
+
+    def __init__(self, p):
+        self.fields = list(p['fields']) if p.get('fields') else None
+        self.limit = 0 if p.get('counts_only') else p.get('limit')
+        wanted = set(self.fields or ())
+        self.pem = bool(p.get('include_pem')) or bool(wanted & set(('certificate_pem', 'chain_pem')))
+        self.events = bool(p.get('include_events')) or 'events' in wanted
+
+    def room(self, returned):
+        return self.limit is None or returned < self.limit
+
+    def item(self, record, status, tx):
+        if self.fields is not None and _CHEAP_FIELDS.issuperset(self.fields):
+            item = dict((k, record.get(k)) for k in self.fields)
+        else:
+            item = public_record(record)
+        item['validation_status'] = status  # computed once, with the RA profile's renew_before
+        if self.pem:
+            item['certificate_pem'] = record.get('certificate_pem') or ''
+            item['chain_pem'] = record.get('chain_pem') or ''
+        if self.events:
+            item['events'] = tx.list_events(certificate_uuid=record['uuid'])
+        if self.fields is not None:
+            item = dict((k, item[k]) for k in self.fields if k in item)
+        return item
