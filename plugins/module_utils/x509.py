@@ -196,11 +196,13 @@ def load_certificates(pem, what='certificate chain'):
     if not pem or not _to_bytes(pem).strip():
         return []
     data = _to_bytes(pem)
+    if data in _CHAIN_CACHE:
+        return list(_CHAIN_CACHE[data])  # the CA's chain, once per batch (objects are immutable)
     if b'-----BEGIN CERTIFICATE-----' not in data:
         raise InputError("%s is not PEM: expected '-----BEGIN CERTIFICATE-----'; "
                          "pass the PEM text or a path to it." % what)
     try:
-        return x509.load_pem_x509_certificates(data)
+        return list(_remember(_CHAIN_CACHE, data, x509.load_pem_x509_certificates(data)))
     except ValueError as exc:
         raise InputError('%s is malformed PEM: %s.' % (what, exc),
                          'Pass the certificate exactly as the CA issued it.')
@@ -211,6 +213,7 @@ def load_certificates(pem, what='certificate chain'):
 _CACHE_LIMIT = 1024
 _CSR_CACHE = {}
 _INFO_CACHE = {}
+_CHAIN_CACHE = {}
 
 
 def _remember(cache, key, value):
@@ -250,7 +253,11 @@ def load_csr(pem, what='csr'):
     if not valid:
         raise InputError('CSR signature does not verify: the CSR was altered or not signed by its '
                          'key; generate it again.')
-    return _remember(_CSR_CACHE, data, csr) if data is not None else csr
+    if data is not None:
+        _remember(_CSR_CACHE, data, csr)
+        # lifecycle hands the connector pem(csr): the same request, verified already.
+        _remember(_CSR_CACHE, csr.public_bytes(serialization.Encoding.PEM), csr)
+    return csr
 
 
 def pem(obj):
@@ -457,8 +464,14 @@ def parse_subject(subject):
     return x509.Name(result)
 
 
+_OVERRIDES = []
+
+
 def _name_overrides():
-    return dict((x509.ObjectIdentifier(oid), short) for short, oid, _aliases in _NAME_ATTRIBUTES)
+    # Built once: normalize_subject runs several times per certificate in a due sweep.
+    if not _OVERRIDES:
+        _OVERRIDES.append(dict((x509.ObjectIdentifier(oid), short) for short, oid, _aliases in _NAME_ATTRIBUTES))
+    return _OVERRIDES[0]
 
 
 def normalize_subject(name):
