@@ -50,7 +50,8 @@ class PkiModule(object):
     """Wraps AnsibleModule: builds the argspec, runs one lifecycle operation, reports."""
 
     def __init__(self, argument_spec, **kwargs):
-        kwargs = module_argument_spec(dict(kwargs, argument_spec=argument_spec))
+        kwargs['argument_spec'] = argument_spec
+        kwargs = module_argument_spec(kwargs)
         kwargs.setdefault('supports_check_mode', True)
         self.module = AnsibleModule(**kwargs)
 
