@@ -60,4 +60,3 @@ class Pki:
 @pytest.fixture(params=['sqlite', 'json'])
 def pki(request, pki_localhost, tmp_path):
     return Pki(pki_localhost, request.param, tmp_path)
-

@@ -1,5 +1,7 @@
 """pki.lifecycle.ra_profile through pytest-ansible on localhost (embedded CA)."""
 import pytest
+
+
 def profile_args(pki, **policy):
     return dict(name='web', connector='local', connector_options={'directory': pki.ca_dir},
                 policy=dict({'allowed_names': ['*.example.test'], 'max_validity_days': 90}, **policy))
