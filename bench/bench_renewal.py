@@ -76,7 +76,7 @@ def prepare(directory, count):
                 record = new_record(ctx, profile, request, {'host': name})
                 record['created_at'] = record['updated_at'] = iso(now - datetime.timedelta(days=80))
                 fill_from_certificate(record, Issued(cert.public_bytes(serialization.Encoding.PEM).decode(),
-                                                               chain, {}))
+                                                     chain, {}))
                 record['state'] = 'issued'
                 tx.put_certificate(record)
     finally:

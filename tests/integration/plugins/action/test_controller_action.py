@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import pytest
-
 from harness.playbook import assert_ok, run_playbook
 
 SECRET = 'no-LOG-secret-61c0f3a9d7'
