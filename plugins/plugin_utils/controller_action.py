@@ -28,6 +28,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import gc
 import json
 import os
 
@@ -124,6 +125,10 @@ class ControllerAction(ActionBase):
         return result
 
     def run_in_process(self):
+        # The worker is a fork of ansible-playbook and inherits its whole heap; without this,
+        # every full garbage collection during a large operation (a due sweep allocates a lot)
+        # walks, and copies on write, all of those objects again. This worker runs one task.
+        gc.freeze()
         environment = {}
         self._compute_environment_string(environment)
         with task_environment(environment):
@@ -164,7 +169,8 @@ class ControllerAction(ActionBase):
             out['deprecations'] = list(out.get('deprecations') or []) + [
                 dict((k, d.get(k)) for k in ('msg', 'version', 'date', 'collection_name') if d.get(k) is not None)
                 for d in validated._deprecations]
-        preserved = dict((k, v) for k, v in out.items() if v is None or isinstance(v, bool))
-        out = remove_values(out, validated._no_log_values)
-        out.update(preserved)
+        if validated._no_log_values:  # with none, remove_values would only copy (a due sweep: MBs)
+            preserved = dict((k, v) for k, v in out.items() if v is None or isinstance(v, bool))
+            out = remove_values(out, validated._no_log_values)
+            out.update(preserved)
         return out
