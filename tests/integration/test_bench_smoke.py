@@ -25,6 +25,8 @@ BENCHES = [
     ('bench_memory.py', ["== Bench 5: what one certificate_issue task adds to its worker's peak RSS",
                          'added/ping', 'issue (force: true)', 'no-change', '== Bench 5b: peak RSS of one module process']),
     ('bench_concurrency.py', ['== Bench 6: 6 hosts, forks=3, one SQLite inventory', 'issue/ping']),
+    ('bench_discovery.py', ['== Bench 7a: discovery on one host, files/s', 'find+openssl files/s',
+                            '== Bench 7b: discovery from the controller, endpoints/s', 's_client endpoints/s']),
 ]
 
 

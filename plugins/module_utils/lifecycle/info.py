@@ -8,7 +8,9 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.pki.lifecycle.plugins.module_utils import compliance as compliancelib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import checks
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record, validation_status
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
 
@@ -34,10 +36,11 @@ def op_info(ctx):
     now = ctx.now
     shape = _Shape(p)
     wanted = set(p.get('validation_status') or [])
-    certificates, counts = [], dict((s, 0) for s in VALIDATION_STATUSES)
+    certificates, counts, findings = [], dict((s, 0) for s in VALIDATION_STATUSES), []
     with ctx.store.transaction(write=False) as tx:
         records = tx.find_certificates(**_filters(p, now))
         profiles = dict((r['name'], r) for r in tx.list_ra_profiles())
+        check_ctx = checks.context(ctx, tx, profiles) if _wants_compliance(p) else None
         if p.get('due_within_days') is not None:
             records = [r for r in records if r['state'] == 'issued']
         for record in records:
@@ -45,16 +48,25 @@ def op_info(ctx):
             status = validation_status(record, now, pol.get('renew_before'))
             if wanted and status not in wanted:
                 continue
+            view = {}
+            if not _discovery_view(record, view, p, check_ctx, profiles):
+                continue
             counts[status] += 1
+            if check_ctx is not None:
+                findings.append(view['compliance']['findings'])
             if shape.room(len(certificates)):
-                certificates.append(shape.item(record, status, tx))
-    counts['total'] = sum(counts.values())
-    return dict(changed=False, certificates=certificates, counts=counts)
+                certificates.append(shape.item(record, status, view, tx))
+    counts['total'] = sum(counts.values())  # every match, also those limit/counts_only leave out
+    result = dict(changed=False, certificates=certificates, counts=counts)
+    if check_ctx is not None:
+        result['compliance'] = compliancelib.summary(findings)
+    return result
 
 
 # A narrow ``fields`` list of these needs no full public record per certificate.
 _CHEAP_FIELDS = frozenset(('uuid', 'serial', 'subject', 'issuer', 'not_before', 'not_after', 'state',
-                           'validation_status', 'ra_profile', 'labels', 'subject_alt_names'))
+                           'validation_status', 'ra_profile', 'labels', 'subject_alt_names',
+                           'locations', 'origin', 'replaceable', 'compliance'))
 
 
 class _Shape(object):
@@ -72,12 +84,13 @@ class _Shape(object):
     def room(self, returned):
         return self.limit is None or returned < self.limit
 
-    def item(self, record, status, tx):
+    def item(self, record, status, view, tx):
         if self.fields is not None and _CHEAP_FIELDS.issuperset(self.fields):
             item = dict((k, record.get(k)) for k in self.fields)
         else:
             item = public_record(record)
         item['validation_status'] = status  # computed once, with the RA profile's renew_before
+        item.update(view)  # locations, origin, replaceable, compliance
         if self.pem:
             item['certificate_pem'] = record.get('certificate_pem') or ''
             item['chain_pem'] = record.get('chain_pem') or ''
@@ -86,3 +99,28 @@ class _Shape(object):
         if self.fields is not None:
             item = dict((k, item[k]) for k in self.fields if k in item)
         return item
+
+
+def _wants_compliance(p):
+    return bool(p.get('compliance') or p.get('compliance_status') or p.get('compliance_rules'))
+
+
+def _discovery_view(record, item, p, check_ctx, profiles):
+    """Add where the certificate lives (and its compliance findings); False when a discovery
+    or compliance filter leaves it out."""
+    locations = record.get('locations') or []
+    item['locations'] = locations
+    item['origin'] = record.get('origin') or 'issued'
+    item['replaceable'] = bool(record.get('replaceable'))
+    if p.get('origin') and item['origin'] not in p['origin']:
+        return False
+    if p.get('location_host') and not any(l.get('host') == p['location_host'] for l in locations):
+        return False
+    if check_ctx is not None:
+        item['compliance'] = checks.evaluate(record, profiles, p, check_ctx)
+        if p.get('compliance_status') and item['compliance']['status'] not in p['compliance_status']:
+            return False
+        rules = set(f['rule'] for f in item['compliance']['findings'])
+        if p.get('compliance_rules') and not rules.intersection(p['compliance_rules']):
+            return False
+    return True
