@@ -81,7 +81,7 @@ def check(record, pol, ctx):
     findings.extend(_key(info, pol, base))
     digest = info.get('signature_digest')
     if digest in base['weak_digests']:
-        findings.append(_finding('weak_signature', 'Signed with %s-%s.' % (info['signature_algorithm'], digest.upper()),
+        findings.append(_finding('weak_signature', 'Signed with %s (%s).' % (info['signature_algorithm'], digest.upper()),
                                  'Replace it with a certificate signed with SHA-256 or better.'))
     if not info['is_ca']:
         days = (parse_iso(info['not_after']) - parse_iso(info['not_before'])).total_seconds() / 86400.0
@@ -147,8 +147,10 @@ def _time(record, info, pol, ctx):
         deployed = [l for l in record.get('locations') or [] if l.get('status') == 'present']
         return [_finding('expired', 'Expired %s%s.' % (info['not_after'], ', still deployed at %s' % ', '.join(
             _where(l) for l in deployed) if deployed else ''), 'Renew or replace it, and deploy the new one.')]
-    if pol.get('renew_before'):
-        window = policylib.renewal_window_seconds(pol['renew_before'], (not_after - not_before).total_seconds())
+    if pol.get('renew_before') or record.get('ra_profile'):
+        # A certificate bound to a profile is expiring exactly when its validation status says so:
+        # the same window (the profile's renew_before, else a third of the lifetime).
+        window = policylib.renewal_window_seconds(pol.get('renew_before'), (not_after - not_before).total_seconds())
     else:
         window = ctx.base['expiring_days'] * 86400
     if ctx.now >= not_after - datetime.timedelta(seconds=window):

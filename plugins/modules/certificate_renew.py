@@ -55,7 +55,7 @@ options:
     description:
       - When a certificate is due, for this task, over the RA profile's
         O(pki.lifecycle.ra_profile#module:policy.renew_before), as days before expiry (V(30) or
-        V(30d)) or as a share of the lifetime (V(33%)).
+        V(30d)), hours or minutes (V(8h), V(30m)) or as a share of the lifetime (V(33%)).
     type: str
   force:
     description:
@@ -265,6 +265,30 @@ certificate:
           type: str
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
+          type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
           type: str
 certificate_pem:
   description:

@@ -30,9 +30,10 @@ LAYERS = {
                                                 # (and reports x509's HAS_CRYPTOGRAPHY first)
     'argspec': set(),                           # argument specs, from the vocabulary
     'host_request': {'x509', 'keys'},           # runs on managed hosts: no inventory, no CA
-    'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory', 'discovery', 'compliance'},
+    'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory', 'discovery', 'compliance', 'report'},
     'discovery': {'x509'},                      # finds certificates: host files, TLS endpoints; merge rules
     'compliance': {'policy', 'x509'},           # findings per certificate and rule (derived, not stored)
+    'report': set(),                            # renders one certificate_info result: HTML, CSV, JSON
     'connectors': {'x509', 'keys', 'local_ca'},
     'local_ca': {'x509', 'keys'},               # the embedded CA's storage, used by connectors.local
     'keys': {'x509'},

@@ -17,7 +17,7 @@ Bad input therefore ends in step 1 and leaves the inventory exactly as it was.
 Where things are: context (the call, the store, profiles and connectors), results (what
 modules return), request (building the request), records (finding and filling records),
 pipeline (steps 2 and 3 for issue, renew and rekey, crash recovery), then one file per
-operation: issue, renew (with the due decision), rekey, revoke, info, profiles.
+operation: issue, renew (with the due decision), rekey, revoke, info, profiles, report.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,6 +31,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.info impor
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.issue import op_issue
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.profiles import op_ra_profile, op_token_profile
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.rekey import op_rekey
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.report import op_report
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.renew import op_renew
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.revoke import op_revoke
 
@@ -51,6 +52,7 @@ OPERATIONS = {
     'inventory_migrate': _inventory_migrate,
     'discover': op_discover,
     'adopt': op_adopt,
+    'report': op_report,
 }
 
 

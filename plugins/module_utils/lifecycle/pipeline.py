@@ -27,6 +27,7 @@ import time
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Pending
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, PkiError, ValidationError
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import failover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
     current_for_identity, exists_reason, fill_from_certificate, has_successor, new_record,
 )
@@ -78,6 +79,7 @@ class Job(object):
         self.failure = None               # failure_reason of a kept record
         self.keep = False                 # keep the record as failed: the CA may have issued
         self.keep_certificate = False     # ... with the certificate it returned
+        self.authorities = None           # the RA profile's CA and its fallbacks (failover.py)
 
     def fail(self, error, reason, keep, keep_certificate=False):
         self.error, self.failure, self.keep, self.keep_certificate = error, reason, keep, keep_certificate
@@ -100,6 +102,7 @@ def issue_one(ctx, connector, profile, job, operation, force=False):
     if early is not None:
         return early
     _test_pause('after_reserve')
+    job.authorities = job.authorities or failover.Authorities(ctx, profile, connector)
     _call_ca(connector, job)
     _test_pause('before_store')
     _store(ctx, profile, operation, [job])
@@ -124,8 +127,10 @@ def issue_batch(ctx, connector, profile, jobs, operation):
             reserved.append(job)
     # The embedded CA holds its lock once and flushes to disk once, on leaving: what it wrote
     # is on disk before the inventory says issued.
+    authorities = failover.Authorities(ctx, profile, connector)
     with connector.batch():
         for job in reserved:
+            job.authorities = job.authorities or authorities
             _call_ca(connector, job)
     _store(ctx, profile, operation, reserved)
     return reserved, left
@@ -191,13 +196,16 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
 
 def _call_ca(connector, job):
     """Ask the CA for the reserved job's certificate and validate it; record the outcome in
-    ``job`` (issued, pending, or failed with whether the record must be kept)."""
+    ``job`` (issued, pending, or failed with whether the record must be kept). An unavailable
+    CA hands the request to the RA profile's fallback (failover.py)."""
     request, record = job.request, job.record
     try:
         if job.resuming:
             # Finish with the CSR the CA's order was made for; a failure leaves the record failed
             # (with its connector data, e.g. the ACME order URL) and a rerun starts afresh.
             csr_pem = record.get('csr_pem') or materialize_csr(request)
+            if job.authorities is not None:   # the CA that has the order (maybe a fallback's)
+                connector = job.authorities.for_record(record)[1]
             outcome = connector.resume(record, csr_pem)
             if outcome is None:
                 raise ConnectorError('The CA has nothing to finish for the pending request %s.' % record['uuid'],
@@ -206,11 +214,17 @@ def _call_ca(connector, job):
                                             if k not in ('awaiting_challenges', 'challenge_data'))
         else:
             csr_pem = materialize_csr(request)
-            if job.previous is None:
-                outcome = connector.issue(csr_pem, job.attributes, validity_days=job.validity_days, record=record)
+
+            def call(ca):
+                if job.previous is None:
+                    return ca.issue(csr_pem, job.attributes, validity_days=job.validity_days, record=record)
+                return ca.renew(csr_pem, job.previous, job.attributes, validity_days=job.validity_days,
+                                record=record)
+            if job.authorities is None:
+                outcome = call(connector)
             else:
-                outcome = connector.renew(csr_pem, job.previous, job.attributes, validity_days=job.validity_days,
-                                          record=record)
+                outcome, _profile, connector, facts = failover.ask(job.authorities, call)
+                outcome.connector_data['issued_by'] = facts
     except PkiError as exc:
         # Refused, unreachable, bad input found late: forget the reservation, unless the
         # connector says it may have issued (or an earlier call's order is being finished).

@@ -51,6 +51,22 @@ def test_profile_policy_names_key_types_validity_and_time():
     assert rules(record(leaf), anchors=[ca], now=NOW + datetime.timedelta(days=100)) == ['expired']
 
 
+def test_bound_certificate_expiring_matches_its_validation_status():
+    # 90 days of life, no renew_before: a bound record is due in its last third (day 60), as its
+    # validation status says; an unbound one uses the baseline's 30 days (day 60 too, so day 55 tells).
+    ca, ca_key, _leaf, _lk = ca_and_leaf()
+    leaf = cert(key(), 'shop.example.com', issuer=ca.subject, issuer_key=ca_key, days=90)
+    day55 = NOW + datetime.timedelta(days=55)
+    day65 = NOW + datetime.timedelta(days=65)
+    assert rules(record(leaf, state='issued', ra_profile='web'), anchors=[ca], now=day55) == []
+    assert rules(record(leaf, state='issued', ra_profile='web'), anchors=[ca], now=day65) == ['expiring']
+    leaf20 = cert(key(), 'short.example.com', issuer=ca.subject, issuer_key=ca_key, days=20)
+    day8 = NOW + datetime.timedelta(days=8)
+    # Unbound: the 30-day baseline; bound: a third of 20 days, so not yet on day 8.
+    assert rules(record(leaf20), anchors=[ca], now=day8) == ['expiring']
+    assert rules(record(leaf20, state='issued', ra_profile='web'), anchors=[ca], now=day8) == []
+
+
 def test_revoked_but_still_deployed():
     ca, _k, leaf, _lk = ca_and_leaf()
     present = [dict(kind='file', host='web1', path='/etc/x.crt', status='present')]
