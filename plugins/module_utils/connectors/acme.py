@@ -189,6 +189,13 @@ class AcmeConnector(Connector):
                         'its root (default: the system trust store).',
         'poll_timeout': 'Seconds to wait for validation and finalization (default %d).' % DEFAULT_POLL_TIMEOUT,
     }
+    OPTION_SPEC = {
+        'directory_url': dict(type='str', required=True), 'ca_bundle': dict(type='str'),
+        'contact': dict(type='list'), 'terms_agreed': dict(type='bool', default=False),
+        'account_key': dict(type='str'), 'challenge_type': dict(type='str', choices=('http-01', 'dns-01')),
+        'preferred_chain': dict(type='str'), 'trust_anchor': dict(type='str'),
+        'poll_timeout': dict(type='number', default=DEFAULT_POLL_TIMEOUT),
+    }
     REQUIRED_OPTIONS = ('directory_url',)
     SECRETS = {
         'eab_kid': 'External Account Binding key id.',
