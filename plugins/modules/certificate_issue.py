@@ -277,7 +277,7 @@ chain_pem:
 root_pem:
   description:
     - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
-      CA always does): the trust anchor for clients' trust stores.
+      CA always does), the trust anchor for clients' trust stores.
     - Empty when the CA did not return its root.
   returned: success
   type: str

@@ -283,7 +283,7 @@ chain_pem:
 root_pem:
   description:
     - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
-      CA always does): the trust anchor for clients' trust stores.
+      CA always does), the trust anchor for clients' trust stores.
     - Empty when the CA did not return its root.
   returned: when one certificate is renewed (not with O(due=true))
   type: str

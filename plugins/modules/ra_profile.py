@@ -63,9 +63,9 @@ options:
         (a key that looks like one is refused; use O(connector_secrets)).
       - Each connector declares the options it accepts, with their types, choices and which are
         required. They are checked when the profile is created or changed (not at the first
-        certificate): an unknown, missing or wrongly typed option is refused with a message
+        certificate). An unknown, missing or wrongly typed option is refused with a message
         naming the profile and the option. Numbers and booleans may be given as strings
-        (V("30"), V(yes)); they are stored in their type.
+        (V(30), V(yes)), and are stored in their type.
       - "V(local): C(directory) (default: C(ca/<profile>) next to the inventory), C(ca_subject),
         C(ca_key_type), C(ca_validity_days) of a CA it creates, or C(ca_certificate),
         C(ca_private_key) and C(ca_chain) to import an existing CA; C(validity_days),

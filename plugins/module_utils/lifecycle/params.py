@@ -23,7 +23,6 @@ NAMES = {
     'ra_profile': 'the name of an RA profile',
     'token_profile': 'the name of a token profile',
     'key': 'the name of the key in the token profile',
-    'ca_token_profile': 'the name of a token profile',
 }
 _UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.I)
 _SERIAL_RE = re.compile(r'^(0x)?[0-9a-f]{1,2}(:?[0-9a-f]{1,2})*$', re.I)
@@ -46,6 +45,13 @@ def check_params(params):
             raise InputError('%s is empty; it must be %s.' % (option, what),
                              'Give %s, e.g. %s: web.' % (what, option)
                              if option not in ('key',) else 'Give the key name, e.g. key: www.')
+    inventory = params.get('inventory')
+    if isinstance(inventory, str) and not inventory.strip():
+        # Not the default inventory in the home directory: '' is most often a variable left empty.
+        raise InputError('inventory is empty.',
+                         'Leave it out (or unset PKI_LIFECYCLE_INVENTORY) for the default '
+                         '~/.local/share/pki.lifecycle/inventory.db, or give one, e.g. '
+                         'sqlite:///var/lib/pki/inventory.db.')
     if params.get('validity_days') is not None:
         positive_days(params['validity_days'], 'validity_days')
     labels = params.get('labels')

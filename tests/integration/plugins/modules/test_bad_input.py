@@ -102,6 +102,7 @@ CASES = {
     'token_secrets unknown': ('token_profile', dict(name='keys2', type='file', options={'path': '{key_dir}'},
                                                     token_secrets={'pasphrase': 'x'}),
                               ['keys2', 'token_secrets', 'pasphrase', 'passphrase']),
+    'inventory ""': ('certificate_info', dict(inventory=''), ['inventory is empty', 'Leave it out']),
     'token_profile empty name': ('token_profile', dict(name='', type='file', options={'path': '{key_dir}'}),
                                  ['name', 'empty']),
 }
