@@ -188,9 +188,9 @@ class JsonStore(InventoryStore):
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise self.os_error(exc, "cannot be locked: %s: %s."
-                              % (exc.filename or self.lock_path, exc.strerror),
-                              "Make %s writable by this user, or point `inventory` "
-                              "elsewhere." % directory)
+                                % (exc.filename or self.lock_path, exc.strerror),
+                                "Make %s writable by this user, or point `inventory` "
+                                "elsewhere." % directory)
         try:
             # Poll rather than block, so that a stuck writer becomes an error, not a hang.
             deadline, delay = time.monotonic() + self.timeout, 0.0005
@@ -227,10 +227,10 @@ class JsonStore(InventoryStore):
             raise self.error("is not UTF-8 text (byte %d)." % exc.start, fix)
         except ValueError as exc:
             raise self.error("is not valid JSON: %s at line %d, column %d."
-                              % (exc.msg, exc.lineno, exc.colno), fix)
+                             % (exc.msg, exc.lineno, exc.colno), fix)
         if not isinstance(doc, dict) or 'schema_version' not in doc:
             raise self.error("is not a pki.lifecycle inventory: the top level must be an object "
-                              "with a schema_version.", fix)
+                             "with a schema_version.", fix)
         version = doc['schema_version']
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise self.error("has an invalid schema_version %r." % (version,), fix)
@@ -241,7 +241,7 @@ class JsonStore(InventoryStore):
             items = value.values() if isinstance(value, dict) else value
             if not isinstance(value, kind) or not all(isinstance(i, dict) for i in items):
                 raise self.error("is not a pki.lifecycle inventory: %r must be an %s of objects."
-                                  % (key, 'object' if kind is dict else 'array'), fix)
+                                 % (key, 'object' if kind is dict else 'array'), fix)
         if not all(isinstance(e.get('id'), int) for e in doc['events']):
             raise self.error("has an event without an integer id.", fix)
         if version < SCHEMA_VERSION:

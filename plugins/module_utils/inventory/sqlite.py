@@ -27,7 +27,6 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base impor
 SQLITE_HEADER = b'SQLite format 3\x00'
 
 
-
 def _schema_v1(conn):
     # Statement by statement: executescript() would COMMIT the caller's transaction first.
     _run_script(conn, '''
@@ -162,8 +161,8 @@ class SqliteStore(InventoryStore):
                 pass  # another process created it first: fine, it was empty
             except OSError as exc:
                 raise self.os_error(exc, "cannot be created: %s." % exc.strerror,
-                                  "Create the directory %s writable by this user, or point "
-                                  "`inventory` elsewhere." % directory)
+                                    "Create the directory %s writable by this user, or point "
+                                    "`inventory` elsewhere." % directory)
             return
         except IsADirectoryError:
             raise self.directory_error('inventory.db')
@@ -171,7 +170,7 @@ class SqliteStore(InventoryStore):
             raise self.unreadable_error(exc)
         if header and header != SQLITE_HEADER:
             raise self.error("is not an SQLite database; point `inventory` at the right file or "
-                              "move this one away.", "It was left unchanged.")
+                             "move this one away.", "It was left unchanged.")
 
     def _open(self):
         self._check_file()
@@ -228,8 +227,8 @@ class SqliteStore(InventoryStore):
         if 'meta' not in tables:
             if tables:
                 raise self.error("is an SQLite database of another application (tables: %s)."
-                                  % ', '.join(sorted(tables)),
-                                  "Point `inventory` at a new file; this one was left unchanged.")
+                                 % ', '.join(sorted(tables)),
+                                 "Point `inventory` at a new file; this one was left unchanged.")
             return 0
         return self.check_schema_row(
             self._execute(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone())
@@ -241,7 +240,7 @@ class SqliteStore(InventoryStore):
             if _busy(exc):
                 raise
             raise self.error("cannot be read: %s." % exc,
-                              "Restore it from a backup or move it away; it was left unchanged.")
+                             "Restore it from a backup or move it away; it was left unchanged.")
 
     @contextlib.contextmanager
     def _transaction(self, conn, write):
@@ -258,7 +257,7 @@ class SqliteStore(InventoryStore):
                 conn.execute('ROLLBACK')
             if isinstance(exc, sqlite3.Error):
                 raise self.error("could not be %s: %s." % ('written' if write else 'read', exc),
-                                  "Nothing was changed; check disk space and permissions.")
+                                 "Nothing was changed; check disk space and permissions.")
             raise
         try:
             conn.execute('COMMIT')
@@ -266,7 +265,7 @@ class SqliteStore(InventoryStore):
             if conn.in_transaction:
                 conn.execute('ROLLBACK')
             raise self.error("could not be written: %s." % exc,
-                              "Nothing was changed; check disk space and permissions.")
+                             "Nothing was changed; check disk space and permissions.")
 
     def transaction(self, write=True):
         if self._conn is None:
