@@ -82,8 +82,7 @@ def check_options(cls, given, where, option_name, secrets_option):
                              % (where, option_name, key), 'Pass it in %s instead.' % secrets_option)
     unknown = sorted(set(options) - set(specs))
     if unknown:
-        raise InputError('%s: unknown %s %s (%s).' % (where, option_name, ', '.join(unknown),
-                                                        _what(cls)),
+        raise InputError('%s: unknown %s %s (%s).' % (where, option_name, ', '.join(unknown), _what(cls)),
                          'Valid options are: %s.' % ', '.join(sorted(specs)))
     required = set(getattr(cls, 'REQUIRED_OPTIONS', ()) or ())
     required.update(name for name, spec in specs.items() if spec.get('required'))
@@ -97,8 +96,8 @@ def check_options(cls, given, where, option_name, secrets_option):
         try:
             options[key] = _coerce(options[key], spec)
         except ValueError as exc:
-            raise InputError('%s: %s.%s is %s, not %s.' % (where, option_name, key,
-                                                         shorten(repr(options[key]), 40), exc),
+            shown = shorten(repr(options[key]), 40)
+            raise InputError('%s: %s.%s is %s, not %s.' % (where, option_name, key, shown, exc),
                              'Give %s (%s).' % (exc, cls.OPTIONS.get(key, key).rstrip('.')))
     return options
 

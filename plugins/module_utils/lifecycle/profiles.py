@@ -20,6 +20,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.options im
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import with_diff
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso
 
+
 def _profile_view(record):
     return dict((k, v) for k, v in (record or {}).items() if k not in ('created_at', 'updated_at'))
 
