@@ -370,7 +370,8 @@ def check_name_bounds(name, what='csr'):
 
 
 def _name_attribute(oid, value, subject):
-    error = name_bound_error(oid, str(value if value is not None else ''), 'subject')
+    # C: cryptography's own check below says "two letters", clearer than "too long".
+    error = name_bound_error(oid, str(value if value is not None else ''), 'subject') if oid != '2.5.4.6' else None
     if error is not None:
         raise error
     if value is None or str(value) == '':

@@ -443,3 +443,32 @@ def test_verify_chain_rsa_pss_and_ed25519():
     eroot = make_cert('Ed Root', ekey, ca=True)
     eleaf = make_cert('ed-leaf', ec_key(), 'Ed Root', ekey)
     assert len(X.verify_chain(eleaf, [], [eroot])) == 2
+
+
+def test_rfc5280_upper_bounds_are_too_long_and_not_echoed():
+    for subject, short, bound in (('CN=' + 'a' * 65, 'CN', 64), ('O=' + 'o' * 65, 'O', 64),
+                                  ('L=' + 'l' * 129, 'L', 128), ('emailAddress=' + 'e' * 256, 'emailAddress', 255)):
+        with pytest.raises(InputError) as err:
+            X.parse_subject(subject)
+        text = str(err.value)
+        assert 'attribute %s is too long' % short in text and 'at most %d' % bound in text, text
+        assert len(text) < 400, text
+    X.parse_subject('CN=' + 'a' * 64)      # at the bound: fine
+    for entry, what in (('DNS:' + 'a' * 64 + '.example.org', 'a DNS label of 64'),
+                        ('DNS:' + '.'.join(['a' * 60] * 5), 'the DNS name of 304'),
+                        ('email:' + 'e' * 250 + '@example.org', 'the email address of 262')):
+        with pytest.raises(InputError) as err:
+            X.parse_subject_alt_names([entry])
+        assert 'too long: %s characters' % what in str(err.value) and len(str(err.value)) < 400, str(err.value)
+    X.parse_subject_alt_names(['DNS:' + 'a' * 63 + '.example.org'])
+
+
+@pytest.mark.filterwarnings('ignore')  # cryptography warns about the very lengths under test
+def test_csr_subject_bounds():
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, 'a' * 65, _validate=False)])
+    with pytest.raises(InputError, match='csr subject: attribute CN is too long: 65 characters'):
+        X.check_name_bounds(name, 'csr')
+    X.check_name_bounds(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, 'a' * 64)]), 'csr')
+    country = x509.Name([x509.NameAttribute(x509.oid.NameOID.COUNTRY_NAME, 'DEU', _validate=False)])
+    with pytest.raises(InputError, match='attribute C is too long: 3 characters, RFC 5280 allows at most 2'):
+        X.check_name_bounds(country, 'csr')
