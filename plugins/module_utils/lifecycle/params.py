@@ -34,7 +34,7 @@ def certificate_selector_ok(value):
     """A uuid, a hex serial (colons and 0x allowed), PEM text or an existing file."""
     text = value.strip()
     return bool(text) and ('-----BEGIN' in text or os.path.isfile(os.path.expanduser(text)) or
-                           bool(_UUID_RE.match(text)) or bool(_SERIAL_RE.match(text.replace(' ', ''))))
+                           bool(_UUID_RE.match(text)) or bool(_SERIAL_RE.match(text)))
 
 
 def check_params(params):
