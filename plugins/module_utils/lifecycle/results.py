@@ -12,6 +12,7 @@ import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import parse_iso, utcnow
 
 # How far a certificate's notBefore may lie in the future and still count as valid.
@@ -84,7 +85,10 @@ def chain_and_root(record):
     blocks = _PEM_BLOCK.findall(stored)
     if not blocks:
         return stored, ''
-    last = x509lib.load_certificate(blocks[-1], 'the stored chain')
+    try:
+        last = x509lib.load_certificate(blocks[-1], 'the stored chain')
+    except InputError:
+        return stored, ''   # a result is no place to fail: the chain is returned as stored
     if last.subject != last.issuer:
         return stored, ''
     root = blocks[-1] if blocks[-1].endswith('\n') else blocks[-1] + '\n'
