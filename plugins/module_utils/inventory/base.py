@@ -33,7 +33,9 @@ import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 
-SCHEMA_VERSION = 1
+# 2: state 'discovered', fields locations/origin/replaceable/adoption (discovery, issue 15),
+#    an index on fingerprint_sha256 (discovery finds records by fingerprint).
+SCHEMA_VERSION = 2
 DEFAULT_BUSY_TIMEOUT = 30.0
 BUG_HINT = "This is a bug in pki.lifecycle; please report it."
 
@@ -42,7 +44,7 @@ BUG_HINT = "This is a bug in pki.lifecycle; please report it."
 CERTIFICATE_FIELDS = (
     'uuid',               # str, uuid4
     'ra_profile',         # str
-    'state',              # 'requested' | 'issued' | 'revoked' | 'failed'
+    'state',              # 'requested' | 'issued' | 'revoked' | 'failed' | 'discovered' (schema 2)
     'identity',           # str, sha256 hex of the request identity (lifecycle.request.request_identity())
     'serial',             # str, lowercase hex without colons, or None while requested
     'issuer',             # str, RFC 4514
@@ -69,6 +71,11 @@ CERTIFICATE_FIELDS = (
     'request_attributes',  # dict: extensions, signature_algorithm, digest of a token-key CSR
     'created_at',         # str ISO 8601
     'updated_at',         # str ISO 8601
+    # schema 2 (discovery): absent in older records, read as the defaults in brackets
+    'locations',          # list of dicts: where the certificate was found (discovery/inventory.py) [[]]
+    'origin',             # 'discovered' when the record was created by discovery ['issued']
+    'replaceable',        # True: adopted from another CA; renewal issues through the profile [False]
+    'adoption',           # dict: when and how a discovered record was bound to an RA profile [None]
 )
 
 RA_PROFILE_FIELDS = (

@@ -32,9 +32,16 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import wr
 COLLECTIONS = (('ra_profiles', dict), ('token_profiles', dict), ('certificates', dict),
                ('events', list))
 
+
+def _v2(doc):
+    # Schema 2 adds record fields with defaults (base.CERTIFICATE_FIELDS) and the 'discovered'
+    # state; a JSON document needs no rewrite, only the version that keeps older code out.
+    return doc
+
+
 # (version, step): step(doc) upgrades a document at version - 1 to version, in place.
-# Version 1 is the baseline; add (2, _v2) etc. here, never edit a step.
-MIGRATIONS = ()
+# Version 1 is the baseline; never edit a step, add one.
+MIGRATIONS = ((2, _v2),)
 
 
 def _migrate(doc, from_version):

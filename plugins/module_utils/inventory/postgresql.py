@@ -91,8 +91,12 @@ def _schema_v1(conn):
         conn.execute(statement)
 
 
+def _schema_v2(conn):
+    conn.execute('CREATE INDEX IF NOT EXISTS certificates_fingerprint ON certificates (fingerprint_sha256)')
+
+
 # (version, step), as in sqlite.MIGRATIONS: a new schema version adds a step to both stores.
-MIGRATIONS = ((1, _schema_v1),)
+MIGRATIONS = ((1, _schema_v1), (2, _schema_v2))
 
 
 def application_name(who):

@@ -49,6 +49,11 @@ def _schema_v1(conn):
     ''')
 
 
+def _schema_v2(conn):
+    # Discovery finds records by fingerprint (one lookup per certificate found).
+    conn.execute('CREATE INDEX IF NOT EXISTS certificates_fingerprint ON certificates (fingerprint_sha256)')
+
+
 # Indexes added after schema 1 shipped. Derived data, so no schema version: a database that
 # lacks them gets them the next time it is opened (unless the file is read-only). They keep
 # lineage lookups (renewed_from / rekeyed_from: renewal, rekey, the due sweep) off full scans.
@@ -76,7 +81,7 @@ def _run_script(conn, script):
 
 # (version, step): step upgrades a database at version - 1 to version. Version 1 is the
 # baseline and also creates a new database; add (2, _schema_v2) etc. here, never edit a step.
-MIGRATIONS = ((1, _schema_v1),)
+MIGRATIONS = ((1, _schema_v1), (2, _schema_v2))
 
 
 def _migrate(conn, from_version):

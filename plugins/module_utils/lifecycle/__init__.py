@@ -26,7 +26,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate as migratelib
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.adopt import op_adopt
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import Context
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.discover import op_discover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.info import op_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.issue import op_issue
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.params import check_params
@@ -50,6 +52,8 @@ OPERATIONS = {
     'revoke': op_revoke,
     'info': op_info,
     'inventory_migrate': _inventory_migrate,
+    'discover': op_discover,
+    'adopt': op_adopt,
 }
 
 

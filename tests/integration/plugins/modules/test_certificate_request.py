@@ -48,14 +48,18 @@ def test_bad_input_fails_with_the_fix(pki_ssh_host, tmp_path):
     bad = pki_ssh_host('pki.lifecycle.certificate_request', **args)
     assert bad.get('failed') and 'key_size' in bad['msg'] and '2048' in bad['msg'], bad
     assert not os.path.exists(args['path'])
-    bad = pki_ssh_host('pki.lifecycle.certificate_request', **dict(request_args(tmp_path, 'bad'),
-                                                                   subject_alt_names=['www.example.test']))
-    assert bad.get('failed') and 'www.example.test' in bad['msg'] and 'DNS:' in bad['msg'], bad
 
 
-@pytest.mark.xfail(strict=True, reason='host_request generates the key before it validates subject_alt_names '
-                                       '(found by this test; drop this mark once it validates first)')
-def test_bad_names_write_no_key(pki_ssh_host, tmp_path):
-    args = dict(request_args(tmp_path, 'bad'), subject_alt_names=['www.example.test'])
-    assert pki_ssh_host('pki.lifecycle.certificate_request', **args).get('failed')
-    assert not os.path.exists(args['path'])
+@pytest.mark.parametrize('bad, named', [
+    (dict(subject_alt_names=['www.example.test']), ('www.example.test', 'DNS:')),
+    (dict(extensions={'key_usage': ['signing']}), ("'signing'", 'digital_signature')),
+    (dict(key_type='ec', signature_algorithm='rsa-pss'), ('rsa-pss', 'ecdsa')),
+], ids=['names', 'extensions', 'algorithm'])
+def test_bad_request_writes_no_key(pki_ssh_host, tmp_path, bad, named):
+    """Names, extensions and the algorithm of a new key are checked before the key, its
+    directory or the CSR is written: a failed task leaves the host as it was."""
+    args = dict(request_args(tmp_path, 'bad'), **bad)
+    result = pki_ssh_host('pki.lifecycle.certificate_request', **args)
+    assert result.get('failed') and all(word in result['msg'] for word in named), result
+    assert not os.path.exists(args['path']) and not os.path.exists(str(tmp_path / 'host')), \
+        os.listdir(str(tmp_path / 'host'))
