@@ -92,7 +92,7 @@ def test_load_csr_tampered_subject():
 
 def test_load_csr_malformed():
     body = '-----BEGIN CERTIFICATE REQUEST-----\nTUlJQmFkZGF0YQ==\n-----END CERTIFICATE REQUEST-----\n'
-    with pytest.raises(InputError, match='csr is malformed'):
+    with pytest.raises(InputError, match='csr is not a PEM/DER CSR'):
         load_csr(body)
     with pytest.raises(InputError, match='not PEM'):
         load_csr('not a csr')
