@@ -85,6 +85,29 @@ options:
       - Return each certificate's event log (what was done to it, when, by whom, with what result).
     type: bool
     default: false
+  fields:
+    description:
+      - Return only these keys of each certificate, for a smaller and faster result on a large
+        inventory. V(certificate_pem) and V(chain_pem) imply O(include_pem), V(events) implies
+        O(include_events).
+      - If not set, every key of RV(certificates) is returned.
+    type: list
+    elements: str
+    choices: [uuid, serial, subject, subject_alt_names, issuer, not_before, not_after, fingerprint_sha256,
+              spki_sha256, state, validation_status, superseded_by, ra_profile, labels, key_source, token_profile,
+              key_ref,
+              revocation_reason, revoked_at, failure_reason, created_at, updated_at, lineage,
+              locations, origin, replaceable, compliance, certificate_pem, chain_pem, events]
+  limit:
+    description:
+      - Return at most this many certificates (the oldest first). RV(counts) still counts every match,
+        so RV(counts.total) greater than the length of RV(certificates) means some were left out.
+    type: int
+  counts_only:
+    description:
+      - Return only RV(counts); RV(certificates) is empty.
+    type: bool
+    default: false
   origin:
     description:
       - Only certificates first recorded by discovery (V(discovered)) or issued through a profile (V(issued)).
@@ -162,6 +185,23 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
   register: soon
+
+- name: On a large inventory, ask only for what is used
+  pki.lifecycle.certificate_info:
+    due_within_days: 7
+    fields: [uuid, subject, not_after, labels]
+    limit: 100
+  delegate_to: localhost
+  run_once: true
+  register: due_soon
+
+- name: Only the numbers
+  pki.lifecycle.certificate_info:
+    ra_profile: internal-web
+    counts_only: true
+  delegate_to: localhost
+  run_once: true
+  register: web_counts
 
 - name: What is in use, by status (superseded certificates counted apart)
   pki.lifecycle.certificate_info:
@@ -440,14 +480,15 @@ compliance:
   sample: {"compliant": 10, "noncompliant": 2, "rules": {"weak_key": 1, "expired": 1, "unknown_issuer": 2}}
 counts:
   description:
-    - How many certificates were returned, in total and by validation status; and how many
-      superseded ones match the filters (with the default O(scope=current), counted apart).
+    - How many certificates match, in total and by validation status, within O(scope); and how many
+      superseded ones match the other filters (with the default O(scope=current), counted apart).
+    - Every match is counted, also those O(limit) or O(counts_only) leave out of RV(certificates).
   returned: always
   type: dict
   sample: {"total": 12, "valid": 9, "expiring": 2, "expired": 0, "revoked": 1, "invalid": 0, "superseded": 7}
   contains:
     total:
-      description: All returned certificates (with O(scope=current), the superseded ones are not).
+      description: All matching certificates in O(scope) (with O(scope=current), the superseded ones are not).
       type: int
     valid:
       description: Valid and not yet due for renewal.
@@ -475,8 +516,21 @@ counts:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'info'
+# The keys of a returned certificate, for ``fields``.
+FIELDS = (
+    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'superseded_by', 'ra_profile', 'labels',
+    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
+    'created_at', 'updated_at', 'lineage', 'locations', 'origin', 'replaceable', 'compliance',
+    'certificate_pem', 'chain_pem', 'events',
+)
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             uuid=dict(type='str'),
             serial=dict(type='str'),
@@ -490,6 +544,9 @@ def main():
             due_within_days=dict(type='int'),
             include_pem=dict(type='bool', default=False),
             include_events=dict(type='bool', default=False),
+            fields=dict(type='list', elements='str', choices=list(FIELDS)),
+            limit=dict(type='int'),
+            counts_only=dict(type='bool', default=False),
             origin=dict(type='list', elements='str', choices=['issued', 'discovered']),
             location_host=dict(type='str'),
             compliance=dict(type='bool', default=False),
@@ -501,8 +558,12 @@ def main():
             trust_anchors=dict(type='str'),
             expiring_days=dict(type='int', default=30),
         ),
+        mutually_exclusive=[('counts_only', 'limit'), ('counts_only', 'fields')],
     )
-    module.run('info')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -37,11 +37,19 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request im
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import CLOCK_SKEW_SECONDS, public_record
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, parse_iso, utcnow
 
-# How long a run waits for another run that is issuing the same certificate.
-PENDING_WAIT_SECONDS = float(os.environ.get('PKI_LIFECYCLE_PENDING_WAIT', '300'))
-# When neither the store nor a pid can tell whether the writer of a 'requested' record (on
-# another host) is alive, the record counts as in progress this long after its updated_at.
-REQUEST_LEASE_SECONDS = float(os.environ.get('PKI_LIFECYCLE_REQUEST_LEASE', '240'))
+
+# Both read per call, not at import: in the controller's worker (the action plugins) lifecycle
+# is imported once, before a task's `environment:` applies.
+def pending_wait_seconds():
+    """How long a run waits for another run that is issuing the same certificate."""
+    return float(os.environ.get('PKI_LIFECYCLE_PENDING_WAIT', '300'))
+
+
+def request_lease_seconds():
+    """When neither the store nor a pid can tell whether the writer of a 'requested' record (on
+    another host) is alive, the record counts as in progress this long after its updated_at."""
+    return float(os.environ.get('PKI_LIFECYCLE_REQUEST_LEASE', '240'))
+
 
 # Reasons both entries store, log and return.
 ISSUED = 'Issued serial %s through RA profile %r.'
@@ -134,7 +142,8 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
     """Decide inside a write transaction and store the reservation (or claim a request an
     earlier call left waiting). Returns None when reserved, else (record, changed, reason)."""
     request = job.request
-    deadline = time.time() + PENDING_WAIT_SECONDS
+    wait = pending_wait_seconds()
+    deadline = time.time() + wait
     while True:
         with ctx.store.transaction() as tx:
             if not force and operation == 'issue':
@@ -172,7 +181,7 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
         if alive:
             if time.time() > deadline:
                 raise ConnectorError('Another run (%s) has been issuing the same certificate for more than %d s.'
-                                     % (alive[0].get('requested_by'), PENDING_WAIT_SECONDS),
+                                     % (alive[0].get('requested_by'), wait),
                                      'Wait for it to finish, or check the CA.')
             time.sleep(0.2)
         if operation != 'issue' and alive:
@@ -351,7 +360,7 @@ def _pid_alive(requested_by):
 def _writer_alive(tx, record):
     """Is the writer of a 'requested' record still at work? The store's word first (PostgreSQL
     sees whether that writer's connection is open, on any controller), then the pid when the
-    writer ran on this host, else a lease: REQUEST_LEASE_SECONDS from the record's updated_at."""
+    writer ran on this host, else a lease: request_lease_seconds() from the record's updated_at."""
     requested_by = record.get('requested_by')
     known = tx.writer_alive(requested_by) if requested_by else None
     if known is not None:
@@ -362,7 +371,7 @@ def _writer_alive(tx, record):
         age = (utcnow() - parse_iso(record.get('updated_at'))).total_seconds()
     except (TypeError, ValueError):
         return True
-    return age < REQUEST_LEASE_SECONDS
+    return age < request_lease_seconds()
 
 
 def _test_pause(stage):

@@ -87,8 +87,8 @@ def test_dns01_rfc2136_on_bind9_with_wildcard(bind9, pebble_bind9, server_factor
     wild = run.result('wildcard')
     assert wild['changed'] and wild['certificate']['state'] == 'issued', wild['reason']
     assert 'challenge_data' not in wild
-    assert sorted(wild['certificate']['subject_alt_names']) == ['DNS:*.example.test', 'DNS:example.test',
-                                                                 'DNS:www.example.test']
+    assert sorted(wild['certificate']['subject_alt_names']) == [
+        'DNS:*.example.test', 'DNS:example.test', 'DNS:www.example.test']
     assert not run.result('wildcard rerun')['changed']
     renewed = run.result('renew')
     assert renewed['changed'] and renewed['certificate']['lineage']['renewed_from'] == wild['certificate']['uuid']
