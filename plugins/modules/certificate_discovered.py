@@ -64,19 +64,21 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Find and record the certificates of every web server (one task per host, forks in parallel)
-  hosts: webservers
-  tasks:
-    - pki.lifecycle.certificate_discover:
-        paths: [/etc/nginx, /etc/ssl]
-      register: found
-    - pki.lifecycle.certificate_discovered:
-        host: "{{ inventory_hostname }}"
-        discovery: "{{ found }}"
-      delegate_to: localhost
+# In a play on the web servers: find on each host, record on the controller (forks in parallel).
+- name: Find the certificates on the host
+  pki.lifecycle.certificate_discover:
+    paths: [/etc/nginx, /etc/ssl]
+  register: found
 
-- name: Or all hosts in one task, from a fact each host set after discovery
-  # on each host: ansible.builtin.set_fact: {discovery_item: {host: "{{ inventory_hostname }}", discovery: "{{ found }}"}}
+- name: Record them in the inventory
+  pki.lifecycle.certificate_discovered:
+    host: "{{ inventory_hostname }}"
+    discovery: "{{ found }}"
+  delegate_to: localhost
+
+# Or all hosts in one task, from a fact each host set after discovery
+# (on each host: ansible.builtin.set_fact: {discovery_item: {host: "{{ inventory_hostname }}", discovery: "{{ found }}"}})
+- name: Record every host's findings at once
   pki.lifecycle.certificate_discovered:
     discoveries: "{{ ansible_play_hosts | map('extract', hostvars, 'discovery_item') | list }}"
   run_once: true
