@@ -43,19 +43,27 @@ def normalize_policy(policy):
     return policy
 
 
+# Units of renew_before besides days; short-lived certificates (hours, minutes) need them.
+_RENEW_BEFORE_SECONDS = {'h': 3600, 'hour': 3600, 'hours': 3600,
+                         'm': 60, 'min': 60, 'mins': 60, 'minute': 60, 'minutes': 60}
+
+
 def parse_renew_before(value):
-    """'30', '30d' -> ('days', 30.0); '33%' -> ('percent', 33.0)."""
+    """'30', '30d' -> ('days', 30.0); '33%' -> ('percent', 33.0); '8h', '30m' -> ('seconds', 28800.0 / 1800.0)."""
     text = str(value).strip().lower()
-    match = re.match(r'^(\d+(?:\.\d+)?)\s*(d|days?|%)?$', text)
+    match = re.match(r'^(\d+(?:\.\d+)?)\s*(d|days?|%|h|hours?|m|mins?|minutes?)?$', text)
     if not match:
-        raise InputError('renew_before %r is neither a number of days nor a percentage.' % (value,),
-                         "Write days like '30' or '30d', or a share of the lifetime like '33%'.")
-    number = float(match.group(1))
-    if match.group(2) == '%':
+        raise InputError('renew_before %r is not a number of days, hours or minutes, nor a percentage.' % (value,),
+                         "Write days like '30' or '30d', hours like '8h', minutes like '30m', "
+                         "or a share of the lifetime like '33%'.")
+    number, unit = float(match.group(1)), match.group(2)
+    if unit == '%':
         if not 0 < number <= 100:
             raise InputError('renew_before %r is not a percentage above 0 and up to 100.' % (value,),
                              "Write a share of the lifetime like '33%'.")
         return ('percent', number)
+    if unit in _RENEW_BEFORE_SECONDS:
+        return ('seconds', number * _RENEW_BEFORE_SECONDS[unit])
     return ('days', number)
 
 
@@ -66,6 +74,8 @@ def renewal_window_seconds(renew_before, lifetime_seconds):
     kind, number = parse_renew_before(renew_before)
     if kind == 'percent':
         return lifetime_seconds * number / 100.0
+    if kind == 'seconds':
+        return number
     return number * 86400.0
 
 

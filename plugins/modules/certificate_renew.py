@@ -55,7 +55,8 @@ options:
     description:
       - When a certificate is due, for this task, over the RA profile's
         O(pki.lifecycle.ra_profile#module:policy.renew_before), as days before expiry (V(30) or
-        V(30d)) or as a share of the lifetime (V(33%)).
+        V(30d)), hours (V(8h)) or minutes (V(30m)) before expiry, or as a share of the lifetime
+        (V(33%)).
     type: str
   force:
     description:

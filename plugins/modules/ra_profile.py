@@ -128,7 +128,8 @@ options:
       renew_before:
         description:
           - When certificates of this profile are due for renewal, as days before expiry
-            (V(30) or V(30d)) or as a share of the lifetime (V(33%)).
+            (V(30) or V(30d)), hours (V(8h)) or minutes (V(30m)) before expiry, or as a share
+            of the lifetime (V(33%)).
           - If not set, the last third of the lifetime.
           - O(pki.lifecycle.certificate_renew#module:renew_before) overrides it for one task.
         type: str

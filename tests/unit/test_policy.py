@@ -9,12 +9,14 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputE
 
 @pytest.mark.parametrize('value,expected', [
     ('30', ('days', 30.0)), ('30d', ('days', 30.0)), ('7 days', ('days', 7.0)), ('33%', ('percent', 33.0)),
+    ('8h', ('seconds', 28800.0)), ('1.5 hours', ('seconds', 5400.0)), ('30m', ('seconds', 1800.0)),
+    ('5 minutes', ('seconds', 300.0)), ('2min', ('seconds', 120.0)),
 ])
 def test_parse_renew_before(value, expected):
     assert policy.parse_renew_before(value) == expected
 
 
-@pytest.mark.parametrize('value', ['soon', '101%', '-3', '0%'])
+@pytest.mark.parametrize('value', ['soon', '101%', '-3', '0%', '8s', '3w', 'h'])
 def test_parse_renew_before_refuses(value):
     with pytest.raises(InputError):
         policy.parse_renew_before(value)
@@ -23,6 +25,8 @@ def test_parse_renew_before_refuses(value):
 def test_renewal_window_defaults_to_a_third():
     assert policy.renewal_window_seconds(None, 90 * 86400) == 30 * 86400
     assert policy.renewal_window_seconds('10%', 100) == 10
+    assert policy.renewal_window_seconds('8h', 86400) == 8 * 3600
+    assert policy.renewal_window_seconds('30m', 600) == 1800   # wider than the lifetime: always due
     assert policy.renewal_window_seconds('2', 10 ** 9) == 2 * 86400
 
 
