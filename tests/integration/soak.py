@@ -1,0 +1,379 @@
+"""Time-travel soak: the real playbooks over a simulated calendar, checked every day by other tools.
+
+Used by test_soak.py (``make test``: 30 days; ``make soak``: 400 days, PKI_LIFECYCLE_SOAK_DAYS).
+
+The calendar: one libfaketime offset file (harness/faketime.py) read by every process of a run:
+ansible-playbook and its children on the controller (environment), and every session of the
+harness's sshd (``SetEnv`` in its config), so the modules on the hosts, ssh, openssl and the
+``nginx -s reload`` the playbooks run all see the simulated day.
+
+Each simulated day:
+  1. the day's events (deterministic, seeded): a rekey, a rekey revoking the previous
+     certificate, a decommission (playbooks/decommission.yml), a new host (certificate role);
+  2. the scheduled job exactly as docs/awx.md writes it (``import_playbook:
+     pki.lifecycle.renew_due`` + its extra variables);
+  3. the checks, with openssl, sqlite3 and s_client — never with the collection's code:
+     every deployed certificate verifies with ``openssl verify -crl_check`` against the CRL
+     published on its host, is not expired and is outside its renewal window; nginx serves it;
+     the CRL's nextUpdate is in the future and it lists exactly the revoked serials; no
+     identity has two current certificates; no record is ``requested``; the event log has one
+     entry per change; each nginx was reloaded exactly once per run that changed its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from cryptography import x509
+
+from harness.faketime import FakeClock
+from harness.nginx import Nginx, served_certificate
+from harness.playbook import REPO_ROOT, PlaybookRun
+
+PROFILE = "soak"
+
+
+@dataclass
+class Figures:
+    days: int = 0
+    playbook_runs: int = 0
+    issued: int = 0
+    renewed: int = 0
+    rekeyed: int = 0
+    revoked: int = 0
+    decommissioned: int = 0
+    commissioned: int = 0
+    reloads: int = 0
+    crls_signed: int = 0
+    checks: int = 0
+    seconds: float = 0.0
+    log: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k != "log"}
+
+
+class SoakFailure(AssertionError):
+    pass
+
+
+def _sha(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _awx_job() -> tuple[str, dict]:
+    """The renewal job of docs/awx.md: its import_playbook file and its extra variables."""
+    import yaml
+
+    text = (REPO_ROOT / "docs" / "awx.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    project = [b for b in blocks if "import_playbook: pki.lifecycle.renew_due" in b]
+    extra = [b for b in blocks if b.lstrip().startswith("pki_inventory:")]
+    assert len(project) == 1 and len(extra) == 1, "docs/awx.md: the renewal job blocks moved"
+    return project[0], yaml.safe_load(extra[0])
+
+
+class Soak:
+    """One soak on the embedded CA. ``run(days)`` raises SoakFailure at the first failed check."""
+
+    def __init__(self, work: Path, sshd, nginx_factory: Callable[..., Nginx], clock: FakeClock,
+                 run_playbook: Callable[..., PlaybookRun], *, seed: int = 13, hosts: int = 3,
+                 leaf_days: int = 9, crl_days: int = 4, ca_days: int = 3650, max_hosts: int = 5) -> None:
+        self.work = Path(work)
+        self.sshd = sshd
+        self.nginx_factory = nginx_factory
+        self.clock = clock
+        self._run_playbook = run_playbook
+        self.rng = random.Random(seed)
+        self.leaf_days, self.crl_days, self.ca_days = leaf_days, crl_days, ca_days
+        self.max_hosts = max_hosts
+        self.db = self.work / "inventory.db"
+        self.inventory = f"sqlite://{self.db}"
+        self.ca_dir = self.work / "ca"
+        self.figures = Figures()
+        self.active: list[str] = []
+        self.gone: list[str] = []
+        self.webs: dict[str, Nginx] = {}
+        self.next_host = 1
+        self.day = 0
+        self.events_seen = 0
+        self.revoked_seen: set[str] = set()
+        self.records_seen: set[str] = set()
+        project_pb, self.awx_vars = _awx_job()
+        self.awx_vars.update(pki_inventory=self.inventory, renewal_ra_profile=PROFILE)
+        (self.work / "project").mkdir(parents=True, exist_ok=True)
+        self.awx_playbook = self.work / "project" / "renew_due.yml"
+        self.awx_playbook.write_text(project_pb)
+        self.hosts_file = self.work / "hosts.yml"
+        for _ in range(hosts):
+            self._new_host_name()
+
+    # ------------------------------------------------------------------ hosts
+    def _new_host_name(self) -> str:
+        name = f"h{self.next_host}.test"
+        self.next_host += 1
+        root = self.work / "hosts" / name
+        self.webs[name] = self.nginx_factory(cert_path=str(root / f"{name}.fullchain.crt"),
+                                             key_path=str(root / f"{name}.key"), server_name=name)
+        self.active.append(name)
+        return name
+
+    def root(self, host: str) -> Path:
+        return self.work / "hosts" / host
+
+    def _write_hosts(self) -> None:
+        host_vars = {}
+        for host in self.active + self.gone:
+            host_vars[host] = {
+                "certificate_deploy_dir": str(self.root(host)),
+                "certificate_ra_profile": PROFILE,
+                "certificate_reload_command": self.webs[host].reload_command,
+                # a CRL copy where the host's relying parties fetch it (the web root)
+                "renewal_crl_dir": str(self.root(host) / "crl"),
+            }
+        self.sshd.inventory_for(self.active + self.gone, host_vars=host_vars,
+                                group_vars={"ansible_pipelining": True}, path=self.hosts_file)
+
+    # ------------------------------------------------------------------ runs
+    def playbook(self, playbook: Any, what: str, **kwargs: Any) -> PlaybookRun:
+        """One ansible-playbook under the shifted clock; reload accounting around it."""
+        kwargs.setdefault("inventory", str(self.hosts_file))
+        before = {h: self._files(h) for h in self.active}
+        reloads = {h: self.webs[h].reload_count() for h in self.active}
+        run = self._run_playbook(playbook, env=self.clock.variables(), timeout=900, **kwargs)
+        self.figures.playbook_runs += 1
+        if run.rc != 0:
+            raise SoakFailure(f"day {self.day}: {what} failed\n{run.summary()}")
+        for host in self.active:
+            changed = self._files(host) != before[host]
+            delta = self.webs[host].reload_count() - reloads[host]
+            self.check(delta == (1 if changed else 0),
+                       f"{what}: {host} files {'changed' if changed else 'unchanged'}, nginx reloaded {delta} time(s)")
+            self.figures.reloads += delta
+        return run
+
+    def _files(self, host: str) -> tuple:
+        root = self.root(host)
+        return tuple(_sha(str(root / f"{host}{ext}")) for ext in (".crt", ".chain.crt", ".fullchain.crt", ".key"))
+
+    def setup(self) -> None:
+        self.clock.set_days(0)
+        self._write_hosts()
+        play = f"""
+- name: The embedded CA
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
+  roles:
+    - role: pki.lifecycle.local_ca
+      local_ca_ra_profile: {PROFILE}
+      local_ca_directory: "{self.ca_dir}"
+      local_ca_subject: CN=Soak CA
+      local_ca_validity_days: {self.ca_days}
+      local_ca_certificate_validity_days: {self.leaf_days}
+      local_ca_crl_validity_days: {self.crl_days}
+      local_ca_policy: {{allowed_names: ["**.test"], max_validity_days: {self.leaf_days}}}
+"""
+        self.playbook(play, "setup")
+        self.role_run(self.active, "first deployment")
+
+    def role_run(self, hosts: list[str], what: str, **extra_vars: Any) -> PlaybookRun:
+        play = f"""
+- name: Certificates on the hosts
+  hosts: all
+  gather_facts: false
+  module_defaults:
+    group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
+  roles:
+    - role: pki.lifecycle.certificate
+"""
+        return self.playbook(play, what, limit=",".join(hosts), extra_vars=extra_vars or None)
+
+    # ------------------------------------------------------------------ events
+    def events_for(self, day: int) -> list[tuple[str, str]]:
+        """The day's events: first occurrences on fixed days (so 30 days see each), then random."""
+        fixed = {3: "rekey", 5: "revoke", 9: "decommission", 12: "commission"}
+        out = []
+        if day in fixed:
+            out.append(fixed[day])
+        elif day > 12:
+            r = self.rng.random()
+            if r < 0.05:
+                out.append("rekey")
+            elif r < 0.09:
+                out.append("revoke")
+            elif r < 0.11:
+                out.append("decommission")
+            elif r < 0.15:
+                out.append("commission")
+        events = []
+        for kind in out:
+            if kind == "decommission" and len(self.active) <= 2:
+                kind = "commission"
+            if kind == "commission" and len(self.active) >= self.max_hosts:
+                continue
+            host = self.rng.choice(self.active) if kind != "commission" else ""
+            events.append((kind, host))
+        return events
+
+    def do_event(self, kind: str, host: str) -> None:
+        if kind == "rekey":
+            self.role_run([host], f"rekey {host}", certificate_rekey=True)
+            self.figures.rekeyed += 1
+        elif kind == "revoke":
+            # a new key, the replaced certificate revoked (superseded), in one role run
+            self.role_run([host], f"rekey+revoke {host}", certificate_rekey=True,
+                          certificate_rekey_revoke_previous=True)
+            self.figures.rekeyed += 1
+        elif kind == "decommission":
+            self.active.remove(host)
+            self.gone.append(host)
+            self.playbook(str(REPO_ROOT / "playbooks" / "decommission.yml"), f"decommission {host}",
+                          extra_vars={"decommission_hosts": host, "pki_inventory": self.inventory})
+            self.webs[host].stop()   # the service goes away with its host
+            self.check(not (self.root(host) / f"{host}.crt").exists(), f"decommission left {host}'s files")
+            self.figures.decommissioned += 1
+        elif kind == "commission":
+            host = self._new_host_name()
+            self._write_hosts()
+            self.role_run([host], f"new host {host}")
+            self.figures.commissioned += 1
+        self.figures.log.append((self.day, kind, host))
+
+    # ------------------------------------------------------------------ checks
+    def check(self, ok: bool, message: str) -> None:
+        self.figures.checks += 1
+        if not ok:
+            raise SoakFailure(f"day {self.day} ({self.clock.now():%Y-%m-%d}): {message}")
+
+    def records(self) -> list[dict]:
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            return [json.loads(r[0]) for r in conn.execute("SELECT data FROM certificates")]
+        finally:
+            conn.close()
+
+    def events(self) -> list[dict]:
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            return [dict(json.loads(r[1]), id=r[0]) for r in conn.execute("SELECT id, data FROM events ORDER BY id")]
+        finally:
+            conn.close()
+
+    def openssl(self, *args: str, input: str | None = None):
+        return self.clock.run(["openssl", *args], input=input)
+
+    def check_day(self) -> None:
+        now = self.clock.now()
+        records = self.records()
+        by_uuid = {r["uuid"]: r for r in records}
+        self.check(not [r for r in records if r["state"] == "requested"],
+                   f"records left requested: {[r['uuid'] for r in records if r['state'] == 'requested']}")
+        self.check(not [r for r in records if r["state"] == "failed"],
+                   f"failed records: {[(r['uuid'], r.get('failure_reason')) for r in records if r['state'] == 'failed']}")
+        parents = {r.get("renewed_from") for r in records} | {r.get("rekeyed_from") for r in records}
+        heads: dict[tuple, list] = {}
+        for r in records:
+            if r["state"] != "issued" or r["uuid"] in parents:
+                continue
+            if dt.datetime.strptime(r["not_after"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc) <= now:
+                continue
+            heads.setdefault((r["ra_profile"], r["subject"], tuple(sorted(r["subject_alt_names"]))), []).append(r)
+        for identity, current in heads.items():
+            self.check(len(current) == 1, f"identity {identity} has {len(current)} current certificates")
+        current_hosts = sorted(r["labels"]["host"] for rs in heads.values() for r in rs)
+        self.check(current_hosts == sorted(self.active),
+                   f"current certificates for {current_hosts}, active hosts {sorted(self.active)}")
+
+        # the event log: one entry per change since yesterday
+        events = self.events()
+        new_events = [e for e in events[self.events_seen:] if e.get("certificate_uuid")]
+        self.events_seen = len(events)
+        new_records = {u for u, r in by_uuid.items() if r["state"] in ("issued", "revoked")} - self.records_seen
+        newly_revoked = {u for u, r in by_uuid.items() if r["state"] == "revoked"} - self.revoked_seen
+        expected = sorted([("issue", u) for u in new_records] + [("revoke", u) for u in newly_revoked])
+        got = sorted([("revoke" if e["operation"] == "revoke" else "issue", e["certificate_uuid"]) for e in new_events])
+        self.check(got == expected, f"event log: {len(got)} new entries {got} for changes {expected}")
+        for u in new_records:
+            r = by_uuid[u]
+            if r.get("renewed_from"):
+                self.figures.renewed += 1
+            else:
+                self.figures.issued += 1
+        self.figures.revoked += len(newly_revoked)
+        self.records_seen |= new_records
+        self.revoked_seen |= newly_revoked
+
+        # the CRL: fresh, exactly the revoked serials
+        crl_path = self.ca_dir / "crl.pem"
+        crl = x509.load_pem_x509_crl(crl_path.read_bytes())
+        self.check(crl.next_update_utc > now, f"CRL nextUpdate {crl.next_update_utc} is not after {now}")
+        listed = sorted("%x" % e.serial_number for e in crl)
+        revoked = sorted(r["serial"].lower().lstrip("0") for r in records if r["state"] == "revoked")
+        self.check(listed == revoked, f"CRL lists {listed}, the inventory has revoked {revoked}")
+        number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+        self.figures.crls_signed = number
+        ca_pem = str(self.ca_dir / "ca.pem")
+
+        for host in self.active:
+            root = self.root(host)
+            cert_file = root / f"{host}.crt"
+            published = root / "crl" / f"{PROFILE}.crl"
+            if os.environ.get("SOAK_DEBUG_CA_CRL"):
+                published = crl_path
+            self.check(published.exists(), f"no CRL published on {host} at {published}")
+            self.check(published.read_bytes() == crl_path.read_bytes(),
+                       f"the CRL on {host} is not the CA's current CRL")
+            out = self.openssl("verify", "-crl_check", "-CAfile", ca_pem, "-CRLfile", str(published),
+                               "-untrusted", str(root / f"{host}.chain.crt"), str(cert_file))
+            self.check(out.returncode == 0 and ": OK" in out.stdout,
+                       f"openssl verify -crl_check {host}: {out.stdout.strip()} {out.stderr.strip()}")
+            out = self.openssl("x509", "-checkend", "0", "-noout", "-in", str(cert_file))
+            self.check(out.returncode == 0, f"{host}'s certificate has expired")
+            cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+            lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
+            opens = cert.not_valid_after_utc - lifetime / 3   # the profile's window: a third of the lifetime
+            self.check(now < opens, f"{host}'s certificate (until {cert.not_valid_after_utc}) is in its renewal "
+                                    f"window (open since {opens}) after the run")
+            out = self.openssl("x509", "-noout", "-pubkey", "-in", str(cert_file))
+            key = self.openssl("pkey", "-pubout", "-in", str(root / f"{host}.key"))
+            self.check(out.stdout == key.stdout and out.stdout, f"{host}'s key does not match its certificate")
+            served = ""
+            for _ in range(50):   # the reloaded master hands over to new workers
+                served = served_certificate(self.webs[host].port, host)
+                if served.strip() == cert_file.read_text().strip():
+                    break
+                time.sleep(0.1)
+            self.check(served.strip() == cert_file.read_text().strip(),
+                       f"nginx on {host} serves another certificate than the deployed one")
+
+    # ------------------------------------------------------------------ calendar
+    def run(self, days: int, progress: Callable[[str], None] | None = None) -> Figures:
+        t0 = time.monotonic()
+        self.setup()
+        for day in range(0, days + 1):
+            self.day = day
+            self.clock.set_days(day)
+            for kind, host in self.events_for(day):
+                self.do_event(kind, host)
+            self.playbook(str(self.awx_playbook), "the AWX renewal job", extra_vars=self.awx_vars)
+            self.check_day()
+            self.figures.days = day
+            if progress and (day % 10 == 0 or day == days):
+                progress(f"day {day}: {json.dumps(self.figures.as_dict())}")
+        self.figures.seconds = time.monotonic() - t0
+        return self.figures
