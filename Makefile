@@ -1,7 +1,8 @@
 # pki.lifecycle — the two commands a new user needs: `make demo` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := $(CURDIR)/.venv
+# Override to try a fresh environment, e.g. `make demo VENV=/tmp/demo-venv`.
+VENV ?= $(CURDIR)/.venv
 BIN := $(VENV)/bin
 COLLECTIONS := $(CURDIR)/.collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/pki/lifecycle
@@ -9,12 +10,20 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test unit integration servers venv collection sanity lint package-test bench clean
+.PHONY: demo demo-venv test unit integration servers venv collection sanity lint package-test bench clean
+
+# Two stamps: the demo needs only the runtime (requirements.txt) and ansible-core; `make venv`
+# (test, lint, sanity, bench) adds the tools of requirements-dev.txt on top.
+ANSIBLE_CORE := ansible-core>=2.16,<2.20
+demo-venv: $(VENV)/.runtime-installed
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt '$(ANSIBLE_CORE)'
+	touch $@
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+$(VENV)/.installed: $(VENV)/.runtime-installed requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -27,7 +36,7 @@ $(COLLECTION_LINK):
 servers:
 	bash scripts/install-servers.sh
 
-demo: venv collection
+demo: demo-venv collection
 	$(BIN)/ansible-playbook playbooks/demo.yml
 
 # The quality gates run first; a failing gate does not stop the tests, but fails `make test`.
@@ -37,7 +46,7 @@ test: venv collection servers
 
 # ansible-test sanity on a copy of the tree, offline, no ignore entries (scripts/sanity.sh).
 sanity: venv servers
-	bash scripts/sanity.sh
+	VENV_BIN=$(BIN) bash scripts/sanity.sh
 
 # ansible-lint (production profile, .ansible-lint: roles, playbooks, galaxy.yml, meta/),
 # changelog fragments, collection docs.

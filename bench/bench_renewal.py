@@ -6,7 +6,7 @@
 Setup (not timed): an embedded CA (EC P-256) and N EC P-256 certificates signed by it with a
 90-day lifetime of which 80 days have passed (inside the default renewal window), written
 to an SQLite inventory through the store API in one transaction, the way issuance writes
-them (lifecycle.new_record + fill_from_certificate). Timed: the whole ansible-playbook run
+them (lifecycle's records.new_record + fill_from_certificate). Timed: the whole ansible-playbook run
 of ONE `certificate_renew: {due: true, ra_profile: bench}` task, against a plain Python loop
 that signs the same N CSRs with `cryptography` (load CSR, build the same extensions, sign
 with the same CA key, PEM) in the same run. Each run starts from a fresh copy of the setup.
@@ -33,14 +33,18 @@ def prepare(directory, count):
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle, x509 as x509lib
+    from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import Context
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import fill_from_certificate, new_record
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import request_identity
+    from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso
     from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Issued
     directory.mkdir(parents=True, exist_ok=True)
     inventory = 'sqlite://%s' % (directory / 'inventory.db')
     connector = common.setup_local_profile(inventory, directory / 'ca')
     ca_cert, ca_key = connector._open()  # pylint: disable=protected-access
     chain = connector.trust_anchors()
-    ctx = lifecycle.Context(dict(inventory=inventory), False, False)
+    ctx = Context(dict(inventory=inventory), False, False)
     profile = dict(name='bench')
     now = datetime.datetime.now(datetime.timezone.utc)
     aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
@@ -67,11 +71,11 @@ def prepare(directory, count):
                 spki = x509lib.spki_sha256(key.public_key())
                 subject = x509lib.normalize_subject(csr.subject)
                 sans = ['DNS:' + name]
-                request = dict(identity=lifecycle.request_identity('bench', subject, sans, spki), subject=subject,
+                request = dict(identity=request_identity('bench', subject, sans, spki), subject=subject,
                                subject_alt_names=sans, spki_sha256=spki, key_source='csr', csr_pem=csr_pem)
-                record = lifecycle.new_record(ctx, profile, request, {'host': name})
-                record['created_at'] = record['updated_at'] = lifecycle.iso(now - datetime.timedelta(days=80))
-                lifecycle.fill_from_certificate(record, Issued(cert.public_bytes(serialization.Encoding.PEM).decode(),
+                record = new_record(ctx, profile, request, {'host': name})
+                record['created_at'] = record['updated_at'] = iso(now - datetime.timedelta(days=80))
+                fill_from_certificate(record, Issued(cert.public_bytes(serialization.Encoding.PEM).decode(),
                                                                chain, {}))
                 record['state'] = 'issued'
                 tx.put_certificate(record)

@@ -4,8 +4,9 @@
 """Argument-spec pieces shared by several modules.
 
 The twin of the ``pki.lifecycle.key_source`` doc fragment: keep the two in step
-(``ansible-test sanity --test validate-modules`` compares them). Used by
-certificate_issue and certificate_rekey::
+(``ansible-test sanity --test validate-modules`` compares them). The choices come from the
+shared vocabulary. Used by certificate_issue and certificate_rekey (certificate_request
+takes ``key_source_argument_spec`` alone)::
 
     spec = dict(...)
     spec.update(key_source_argument_spec())
@@ -27,11 +28,9 @@ mean the KeySpec defaults.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-KEY_TYPES = ['rsa', 'ec', 'ed25519']
-RSA_KEY_SIZES = [2048, 3072, 4096]
-EC_CURVES = ['P-256', 'P-384']
-SIGNATURE_ALGORITHMS = ['rsa-pkcs1v15', 'rsa-pss', 'ecdsa', 'ed25519']
-DIGESTS = ['sha256', 'sha384', 'sha512']
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
+    DIGESTS, EC_CURVES, KEY_TYPES, RSA_KEY_SIZES, SIGNATURE_ALGORITHMS,
+)
 
 
 def key_source_argument_spec():

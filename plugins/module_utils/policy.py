@@ -14,12 +14,11 @@ import ipaddress
 import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PolicyError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import KEY_TYPES, POLICY_CURVES
 
 POLICY_KEYS = ('key_types', 'min_rsa_bits', 'allowed_names', 'max_validity_days', 'renew_before')
-KEY_TYPES = ('rsa', 'ec', 'ed25519')
 # RSA below this is refused unless the profile lowers min_rsa_bits explicitly.
 DEFAULT_MIN_RSA_BITS = 2048
-ALLOWED_CURVES = ('P-256', 'P-384', 'P-521')
 
 
 def normalize_policy(policy):
@@ -92,9 +91,9 @@ def check_key(policy, key_spec):
             raise PolicyError('The key is RSA %d bits, weaker than the %d bits the RA profile requires.'
                               % (size, minimum),
                               'Generate an RSA key of at least %d bits (or an EC key).' % minimum)
-    if key_type == 'ec' and size not in ALLOWED_CURVES:
+    if key_type == 'ec' and size not in POLICY_CURVES:
         raise PolicyError('The EC curve %s is not accepted.' % size,
-                          'Use one of: %s.' % ', '.join(ALLOWED_CURVES))
+                          'Use one of: %s.' % ', '.join(POLICY_CURVES))
 
 
 def _dns_pattern_regex(pattern):

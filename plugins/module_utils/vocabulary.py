@@ -5,15 +5,18 @@
 validation statuses, time and serial helpers, atomic file writes, secret fallbacks.
 
 Imported by argspec, policy, x509, keys, connectors, inventory and lifecycle. Standard
-library only, so that importing it costs nothing.
+library only (and the collection's errors), so that importing it costs nothing.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import errno
 import os
 import tempfile
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 
 KEY_TYPES = ('rsa', 'ec', 'ed25519')
 RSA_KEY_SIZES = (2048, 3072, 4096)
@@ -27,6 +30,12 @@ REVOCATION_REASONS = (
     'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
     'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise',
 )
+# RFC 5280 CRLReason codes of the reasons above (7 is unused; removeFromCRL, 8, is no reason to revoke).
+REVOCATION_REASON_CODES = {
+    'unspecified': 0, 'keyCompromise': 1, 'cACompromise': 2, 'affiliationChanged': 3,
+    'superseded': 4, 'cessationOfOperation': 5, 'certificateHold': 6, 'privilegeWithdrawn': 9,
+    'aACompromise': 10,
+}
 CERTIFICATE_STATES = ('requested', 'issued', 'revoked', 'failed')
 VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid')
 
@@ -41,7 +50,17 @@ def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
+def as_utc(moment):
+    """An aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
+
+
 def iso(moment):
+    """'2026-11-25T16:30:00Z'; an aware datetime in another zone is converted to UTC first."""
+    if moment.tzinfo is not None and moment.utcoffset():
+        moment = moment.astimezone(datetime.timezone.utc)
     return moment.strftime(ISO_FORMAT)
 
 
@@ -61,6 +80,19 @@ def serial_hex(serial):
     return '%x' % serial
 
 
+def parse_serial(value):
+    """An int, or hex with optional 0x and colons ('4F:3a', '0x4f3a'), as an int."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value if value is not None else '').strip().lower().replace(':', '')
+    text = text[2:] if text.startswith('0x') else text
+    try:
+        return int(text, 16)
+    except ValueError:
+        raise InputError('Serial number %r is not hexadecimal.' % (value,),
+                         hint='Give the serial in hex, e.g. 4f3a...')
+
+
 def serial_colons(serial):
     """An integer serial as Vault/OpenBao and openssl print it: aa:bb:..., even length."""
     text = '%x' % serial
@@ -69,11 +101,12 @@ def serial_colons(serial):
     return ':'.join(text[i:i + 2] for i in range(0, len(text), 2))
 
 
-def write_atomic(path, data, mode=0o644, sync=True):
+def write_atomic(path, data, mode=0o644, sync=True, prefix='.tmp-', suffix=''):
     """Write to a temp file in the same directory, fsync, rename: readers see old or new.
 
-    ``sync=False``: no fsync here; the caller flushes later (a batch syncs once)."""
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', dir=os.path.dirname(path) or '.')
+    ``sync=False``: no fsync here; the caller flushes later (a batch syncs once).
+    ``prefix``/``suffix`` name the temp file (a store that looks for its leftovers sets them)."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=os.path.dirname(path) or '.')
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, 'wb') as handle:
@@ -86,6 +119,46 @@ def write_atomic(path, data, mode=0o644, sync=True):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_new(path, data, mode=0o600):
+    """Create ``path`` complete or not at all, never over an existing file: FileExistsError
+    when it exists (another run made it first; its file is kept). For keys, whose file must
+    not change once something was signed with it."""
+    tmp_prefix = '.%s.' % os.path.basename(path)
+    fd, tmp = tempfile.mkstemp(prefix=tmp_prefix, suffix='.tmp', dir=os.path.dirname(path) or '.')
+    try:
+        try:
+            os.fchmod(fd, mode)
+            os.write(fd, data if isinstance(data, bytes) else data.encode('utf-8'))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        # link() publishes the complete file and fails if the name exists; rename would replace.
+        try:
+            os.link(tmp, path)
+        except OSError as exc:
+            if exc.errno == errno.EEXIST:
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
+            # File systems without hard links: check, then rename (small race accepted).
+            if os.path.exists(path):
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
+            os.rename(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def as_bool(value, name):
+    """A boolean option that may arrive as a string (connector options are free-form)."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ('1', 'true', 'yes', 'on', 'y'):
+        return True
+    if text in ('0', 'false', 'no', 'off', 'n', ''):
+        return False
+    raise InputError('%s must be true or false, not %r.' % (name, value))
 
 
 def secrets_with_fallbacks(given, env_names):

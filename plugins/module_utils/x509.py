@@ -16,6 +16,7 @@ Vocabulary shared with the rest of the collection (and with ``keys/csr.py``):
   (``digital_signature``, ``key_encipherment``, ...); extended key usage names
   ``server_auth``, ``client_auth``, ... or dotted OIDs.
 - public keys: ``('rsa', 2048)``, ``('ec', 'P-256')``, ``('ed25519', None)``.
+- times and serials as the inventory writes them: ``vocabulary.iso`` and ``serial_hex``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,6 +31,7 @@ import re
 import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, ValidationError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso, serial_hex
 
 
 class LazyModule(object):
@@ -565,10 +567,6 @@ def normalize_sans(entries):
 
 # --- describing certificates and CSRs -------------------------------------------------
 
-def _iso(value):
-    return value.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
 def _extensions_info(extensions):
     """Fields derived from extensions, shared by certificate_info and csr_info.
 
@@ -620,11 +618,11 @@ def certificate_info(cert):
 def _certificate_info(cert):
     algorithm, digest = _signature_info(cert)
     info = {
-        'serial': '%x' % cert.serial_number,
+        'serial': serial_hex(cert.serial_number),
         'subject': normalize_subject(cert.subject),
         'issuer': normalize_subject(cert.issuer),
-        'not_before': _iso(cert.not_valid_before_utc),
-        'not_after': _iso(cert.not_valid_after_utc),
+        'not_before': iso(cert.not_valid_before_utc),
+        'not_after': iso(cert.not_valid_after_utc),
         'fingerprint_sha256': fingerprint(cert),
         'spki_sha256': spki_sha256(cert.public_key()),
         'public_key': _public_key_dict(cert.public_key()),
@@ -669,12 +667,12 @@ def _describe(cert):
 def _check_validity(cert, at_time):
     if at_time < cert.not_valid_before_utc:
         raise ValidationError('certificate %s is not valid yet at %s: valid from %s to %s.'
-                              % (_describe(cert), _iso(at_time), _iso(cert.not_valid_before_utc),
-                                 _iso(cert.not_valid_after_utc)),
+                              % (_describe(cert), iso(at_time), iso(cert.not_valid_before_utc),
+                                 iso(cert.not_valid_after_utc)),
                               "Check the controller's and the CA's clocks.")
     if at_time > cert.not_valid_after_utc:
         raise ValidationError('certificate %s expired at %s (checked at %s).'
-                              % (_describe(cert), _iso(cert.not_valid_after_utc), _iso(at_time)),
+                              % (_describe(cert), iso(cert.not_valid_after_utc), iso(at_time)),
                               'Renew it, or update the trust anchors of the RA profile.')
 
 
@@ -721,10 +719,8 @@ def verify_chain(leaf, chain, anchors, at_time=None):
     leaf = load_certificate(leaf)
     chain = _as_cert_list(chain, 'certificate chain')
     anchors = _as_cert_list(anchors, 'trust anchors')
-    if at_time is None:
-        at_time = datetime.datetime.now(datetime.timezone.utc)
-    elif at_time.tzinfo is None:
-        at_time = at_time.replace(tzinfo=datetime.timezone.utc)
+    # Not utcnow(): a certificate whose notBefore is this very second is valid already.
+    at_time = datetime.datetime.now(datetime.timezone.utc) if at_time is None else as_utc(at_time)
     if not anchors:
         raise ValidationError('certificate chain cannot be validated: the RA profile has no trust '
                               'anchors.', 'Name the trust anchors (root certificates) of the RA profile.')

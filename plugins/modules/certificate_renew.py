@@ -89,24 +89,15 @@ options:
         O(pki.lifecycle.ra_profile#module:issue_attributes).
     type: dict
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+  - pki.lifecycle.attributes
+  - pki.lifecycle.attributes.controller
   - pki.lifecycle.inventory
   - pki.lifecycle.secrets
 attributes:
   check_mode:
-    support: full
     details: Nothing is written, no key is used and the CA is not called.
   diff_mode:
     support: full
-  platform:
-    support: full
-    platforms: posix
-    details: The controller.
-  action_group:
-    support: full
-    membership:
-      - pki.lifecycle.certificates
 requirements:
   - python >= 3.9
   - cryptography >= 41

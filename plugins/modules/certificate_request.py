@@ -167,17 +167,13 @@ options:
     type: str
     default: .new
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - pki.lifecycle.attributes
+  - pki.lifecycle.attributes.host
 attributes:
   check_mode:
-    support: full
     details: Reports what would be generated or written; writes nothing.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
-    details: The managed host.
 requirements:
   - python >= 3.9
   - cryptography on the managed host (not for O(files_only=true))

@@ -39,24 +39,15 @@ options:
         of valid ones.
     type: dict
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+  - pki.lifecycle.attributes
+  - pki.lifecycle.attributes.controller
   - pki.lifecycle.inventory
   - pki.lifecycle.secrets
 attributes:
   check_mode:
-    support: full
     details: Nothing is written and the CA is not called.
   diff_mode:
     support: full
-  platform:
-    support: full
-    platforms: posix
-    details: The controller.
-  action_group:
-    support: full
-    membership:
-      - pki.lifecycle.certificates
 requirements:
   - python >= 3.9
   - cryptography >= 41

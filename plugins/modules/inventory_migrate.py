@@ -52,24 +52,15 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+  - pki.lifecycle.attributes
+  - pki.lifecycle.attributes.controller
   - pki.lifecycle.inventory
   - pki.lifecycle.secrets
 attributes:
   check_mode:
-    support: full
     details: Reports what would be copied; nothing is written.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
-    details: The controller.
-  action_group:
-    support: full
-    membership:
-      - pki.lifecycle.certificates
 requirements:
   - python >= 3.9
   - psycopg >= 3 (for a PostgreSQL source or destination)

@@ -1,4 +1,4 @@
-"""One conformance suite for every connector (cases and how to add one: conformance.py).
+"""One conformance suite for every connector (cases and how to add one: tests/harness/conformance.py).
 
 Per case, one playbook run:
 1. the lifecycle: RA profile (validate: true), issue from each key source, reruns, renew,
@@ -17,15 +17,14 @@ import time
 
 import pytest
 
-from conformance import CASES, Env, crl_serials, openssl, write_timings
+from harness.conformance import CASES, Env, crl_serials, openssl, write_timings
 from harness.playbook import REPO_ROOT, ensure_collection_link, run_playbook
-from test_core_local import certificate_rows, make_csr, snapshot
+from harness.pki import certificate_rows, make_csr, snapshot
 
 OUTPUT_DIR = os.path.join(str(REPO_ROOT), 'tests', 'output')
-# The inventory's rows as test_core_local.snapshot reads them, printed as JSON from inside a play.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-SNAPSHOT = ('import json, sys; sys.path[:0] = [%r, %r]; from test_core_local import snapshot; '
-            'print(json.dumps(snapshot(sys.argv[1])))' % (_HERE, os.path.dirname(_HERE)))
+# The inventory's rows as harness.pki.snapshot reads them, printed as JSON from inside a play.
+SNAPSHOT = ('import json, sys; sys.path[:0] = [%r]; from harness.pki import snapshot; '
+            'print(json.dumps(snapshot(sys.argv[1])))' % os.path.join(str(REPO_ROOT), 'tests'))
 
 
 @pytest.fixture(params=sorted(CASES))

@@ -25,8 +25,8 @@ import pytest
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
 from harness.playbook import run_playbook
-from test_concurrency import Backend, ca_issued, header, profile_task
-from test_core_local import make_csr
+from harness.inventories import Backend, ca_issued, header, profile_task
+from harness.pki import make_csr
 
 # Stages where one process can pause without blocking the others (after its reservation
 # committed), and the one that holds the inventory's write lock while it sleeps.

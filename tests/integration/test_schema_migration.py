@@ -22,7 +22,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import sql
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import SCHEMA_VERSION
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
 from harness.playbook import run_playbook
-from test_concurrency import Backend
+from harness.inventories import Backend
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'fixtures')
 V1 = {'sqlite': os.path.join(FIXTURES, 'inventory_v1.db'),

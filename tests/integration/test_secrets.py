@@ -29,7 +29,7 @@ import textwrap
 import yaml
 
 from harness.playbook import ensure_collection_link
-from test_acme import answer  # challenge answering through challtestsrv, as a user's step does
+from harness.pki import answer  # challenge answering through challtestsrv, as a user's step does
 
 sys.path.insert(0, str(ensure_collection_link()))
 # pylint: disable=wrong-import-position

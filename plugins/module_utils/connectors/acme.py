@@ -23,7 +23,6 @@ The protocol (JWS, nonces, account, order, authorizations, finalize, revoke) is 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
 import json
 import os
 import ssl
@@ -53,16 +52,12 @@ except ImportError:
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Connector, Issued, Pending
-from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import _write_atomic
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
+    REVOCATION_REASON_CODES, as_bool, as_utc, write_atomic, write_new,
+)
 
 CHALLENGE_TYPES = ('http-01', 'dns-01')
-# RFC 5280 CRLReason codes (7 is unused).
-REASON_CODES = {
-    'unspecified': 0, 'keyCompromise': 1, 'cACompromise': 2, 'affiliationChanged': 3,
-    'superseded': 4, 'cessationOfOperation': 5, 'certificateHold': 6, 'removeFromCRL': 8,
-    'privilegeWithdrawn': 9, 'aACompromise': 10,
-}
 DEFAULT_POLL_TIMEOUT = 90
 BAD_NONCE_RETRIES = 3
 USER_AGENT = 'pki.lifecycle-acme'
@@ -94,12 +89,6 @@ def _b64url(data):
     return jose.b64.b64encode(data).decode('ascii')
 
 
-def _utc(moment):
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc)
-
-
 def parse_renewal_info(document):
     """An ARI renewalInfo document (RFC 9773) -> (start, end) as aware UTC datetimes.
 
@@ -108,7 +97,7 @@ def parse_renewal_info(document):
         document = json.loads(document)
     try:
         info = messages.RenewalInfo.from_json(document)
-        start, end = _utc(info.suggested_window.start), _utc(info.suggested_window.end)
+        start, end = as_utc(info.suggested_window.start), as_utc(info.suggested_window.end)
     except (jose.DeserializationError, AttributeError, TypeError, ValueError) as exc:
         raise ConnectorError('The ACME server returned a renewalInfo document without a valid suggestedWindow: %s.'
                              % exc, 'The CA\'s ARI is broken; the profile\'s renew_before is used instead.')
@@ -169,17 +158,6 @@ def choose_chain(fullchains, preferred):
     return parsed[0]
 
 
-def _write_new(path, data, mode=0o600):
-    """Write a file that must not exist yet, complete or not at all: FileExistsError when
-    another run made it first (its file is kept)."""
-    tmp = '%s.%d.tmp' % (path, os.getpid())
-    _write_atomic(tmp, data, mode)
-    try:
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
-
-
 def _system_bundle():
     """The system's CA bundle (OpenSSL's default), else the one requests ships (certifi)."""
     return ssl.get_default_verify_paths().cafile or getattr(requests.utils, 'DEFAULT_CA_BUNDLE_PATH', None)
@@ -191,12 +169,6 @@ def _read_file(path, what, hint):
             return handle.read()
     except (IOError, OSError) as exc:
         raise InputError('Cannot read %s %s: %s.' % (what, path, exc.strerror or exc), hint)
-
-
-def _truthy(value):
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ('1', 'true', 'yes', 'on', 'y')
 
 
 class AcmeConnector(Connector):
@@ -313,7 +285,7 @@ class AcmeConnector(Connector):
                 else serialization.NoEncryption()
             data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
             try:
-                _write_new(path, data, 0o600)
+                write_new(path, data, 0o600)
                 return key
             except FileExistsError:
                 pass   # another run created it a moment ago: use that one
@@ -436,7 +408,7 @@ class AcmeConnector(Connector):
             data.pop(self._cache_key(), None)
         else:
             data[self._cache_key()] = uri
-        _write_atomic(self._accounts_path(), json.dumps(data, indent=1, sort_keys=True), 0o600)
+        write_atomic(self._accounts_path(), json.dumps(data, indent=1, sort_keys=True), 0o600)
 
     def _register(self, client):
         contacts = []
@@ -458,7 +430,7 @@ class AcmeConnector(Connector):
             raise ConnectorError('The ACME server %s requires External Account Binding, and no eab_kid / '
                                  'eab_hmac_key was given.' % self.directory_url, HINTS['externalAccountRequired'])
         kwargs = dict(contact=tuple(contacts))
-        if _truthy(self.options.get('terms_agreed', False)):
+        if as_bool(self.options.get('terms_agreed', False), 'connector option terms_agreed'):
             kwargs['terms_of_service_agreed'] = True
         if eab is not None:
             kwargs['external_account_binding'] = eab
@@ -588,7 +560,7 @@ class AcmeConnector(Connector):
 
     def revoke(self, certificate_pem, serial, reason, attributes):
         cert = x509lib.load_certificate(certificate_pem)
-        code = REASON_CODES[reason]
+        code = REVOCATION_REASON_CODES[reason]
 
         def revoke(client):
             return self._call('revoke serial %s with reason %s (%d)' % (serial, reason, code),

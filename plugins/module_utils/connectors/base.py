@@ -12,6 +12,8 @@ that a wrong one is refused with the list of valid ones.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+
 
 class Issued(object):
     """What the CA returned: the leaf PEM, the chain PEMs (leaf's issuer first, may
@@ -42,6 +44,9 @@ class Connector(object):
     SECRET_ENV = {}
     ISSUE_ATTRIBUTES = {}
     REVOKE_ATTRIBUTES = {}
+    # True: the CA writes the requested subject CN into the certificate, and lifecycle refuses
+    # one without it. False for CAs that write the subject themselves (ACME servers).
+    KEEPS_SUBJECT = True
 
     def __init__(self, profile_name, options, secrets, policy=None, context=None):
         """``context``: dict with 'inventory_dir' (where file-based state may default to),
@@ -62,6 +67,13 @@ class Connector(object):
 
     def renew(self, csr_pem, previous, attributes, validity_days=None, record=None):
         return self.issue(csr_pem, attributes, validity_days=validity_days, record=record)
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Wraps the issue()/renew() calls of a bulk renewal; lifecycle stores their results
+        after leaving it. A CA that can do many at lower cost (one lock, one flush to disk)
+        overrides it; whatever it defers must be durable when the block is left."""
+        yield
 
     def revoke(self, certificate_pem, serial, reason, attributes):
         """Revoke; ``reason`` is an RFC 5280 name. Return a dict of extra facts

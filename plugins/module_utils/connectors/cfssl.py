@@ -24,12 +24,12 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors import http
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Issued
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import secrets_with_fallbacks
 
 API = '/api/v1/cfssl/'
 
@@ -62,7 +62,8 @@ class CfsslConnector(http.HttpConnector):
         self.profile = opts.get('profile')
         self.label = opts.get('label')
         self.authority_key_id = str(opts.get('authority_key_id') or '')
-        key = self.secrets.get('auth_key') or os.environ.get('CFSSL_AUTH_KEY')
+        # lifecycle applies SECRET_ENV already; again here so the class works on its own.
+        key = secrets_with_fallbacks(self.secrets, self.SECRET_ENV).get('auth_key')
         self._auth_key = None
         if key:
             try:

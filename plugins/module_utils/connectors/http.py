@@ -32,6 +32,7 @@ from ansible.module_utils.urls import open_url
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Connector
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_bool, parse_serial
 
 try:  # the class open_url raises for certificate problems; absent in some versions
     from ansible.module_utils.urls import SSLValidationError
@@ -162,18 +163,6 @@ def _cause(exc):
     return text
 
 
-def as_bool(value, name):
-    """A connector option that is a boolean (YAML gives bools; strings are accepted too)."""
-    if isinstance(value, bool) or value is None:
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in ('1', 'true', 'yes', 'on'):
-        return True
-    if text in ('0', 'false', 'no', 'off', ''):
-        return False
-    raise InputError('%s must be true or false, not %r.' % (name, value))
-
-
 class HttpConnector(Connector):
     """What the HTTP connectors share: base URL, TLS options, timeout, a pinned trust anchor,
     the serial of the certificate to revoke. Subclasses set ``SERVER`` (name in messages)
@@ -221,9 +210,5 @@ class HttpConnector(Connector):
         if certificate_pem:
             return x509lib.load_certificate(certificate_pem, 'the certificate to revoke').serial_number
         if serial:
-            text = str(serial).strip().lower().replace(':', '')
-            try:
-                return int(text[2:] if text.startswith('0x') else text, 16)
-            except ValueError:
-                raise InputError('Serial number %r is not hexadecimal.' % (serial,))
+            return parse_serial(serial)
         raise InputError('Nothing to revoke: give the certificate PEM or its serial.')

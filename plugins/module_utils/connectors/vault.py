@@ -26,6 +26,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509l
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors import http
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Issued
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
+    as_bool, secrets_with_fallbacks, serial_colons,
+)
 
 _DURATION_RE = re.compile(r'(\d+(?:\.\d+)?)([smhd])')
 _UNIT_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}
@@ -51,18 +54,6 @@ def duration_seconds(value, name='ttl'):
                      "Write it as Vault does: seconds, or e.g. '72h', '30m', '30d'.")
 
 
-def colon_serial(value):
-    """Hex serial (any form, or an int) -> Vault's 'aa:bb:...' over the minimal bytes."""
-    number = value if isinstance(value, int) else int(str(value).replace(':', '').strip() or '0', 16)
-    text = '%x' % number
-    if len(text) % 2:
-        text = '0' + text
-    return ':'.join(text[i:i + 2] for i in range(0, len(text), 2))
-
-
-_bool = http.as_bool
-
-
 class VaultConnector(http.HttpConnector):
     name = 'vault'
     SERVER = 'Vault'
@@ -85,6 +76,7 @@ class VaultConnector(http.HttpConnector):
         'secret_id': 'AppRole secret ID (env VAULT_SECRET_ID when no token is given).',
     }
     SECRET_ENV = {'token': 'VAULT_TOKEN'}
+    APPROLE_ENV = {'role_id': 'VAULT_ROLE_ID', 'secret_id': 'VAULT_SECRET_ID'}
     ISSUE_ATTRIBUTES = {
         'role': 'Sign with this PKI role instead of the profile\'s role option.',
         'ttl': "Requested lifetime as a Vault duration ('72h', '30d', seconds); the shorter of this and "
@@ -108,16 +100,15 @@ class VaultConnector(http.HttpConnector):
         self.mount = str(opts.get('mount') or 'pki').strip('/')
         self.role = opts.get('role')
         self.namespace = opts.get('namespace')
-        self.sign_verbatim = _bool(opts.get('sign_verbatim'), 'sign_verbatim')
+        self.sign_verbatim = as_bool(opts.get('sign_verbatim'), 'sign_verbatim')
         if not self.role and not self.sign_verbatim:
             raise InputError('Connector vault needs the PKI role that signs.',
                              'Set connector_options.role, or sign_verbatim: true.')
         self.approle_mount = str(opts.get('approle_mount') or 'approle').strip('/')
         secrets = dict(self.secrets)
         if not secrets.get('token') and not secrets.get('role_id'):
-            for name, env in (('role_id', 'VAULT_ROLE_ID'), ('secret_id', 'VAULT_SECRET_ID')):
-                if os.environ.get(env):
-                    secrets[name] = os.environ[env]
+            # AppRole from the environment only when no token or role is given at all.
+            secrets = secrets_with_fallbacks(secrets, self.APPROLE_ENV)
         self._approle = None
         if secrets.get('role_id') or secrets.get('secret_id'):
             if not (secrets.get('role_id') and secrets.get('secret_id')):
@@ -266,7 +257,7 @@ class VaultConnector(http.HttpConnector):
         elif seconds:
             body['ttl'] = '%ds' % min(seconds)
         if attributes.get('exclude_cn_from_sans') is not None:
-            body['exclude_cn_from_sans'] = _bool(attributes['exclude_cn_from_sans'], 'exclude_cn_from_sans')
+            body['exclude_cn_from_sans'] = as_bool(attributes['exclude_cn_from_sans'], 'exclude_cn_from_sans')
         for name in ('key_usage', 'ext_key_usage'):
             if attributes.get(name) is not None:
                 if not self.sign_verbatim:
@@ -290,7 +281,7 @@ class VaultConnector(http.HttpConnector):
 
     def revoke(self, certificate_pem, serial, reason, attributes):
         number = self.serial_number(certificate_pem, serial)
-        _s, out, _t = self._call('POST', '%s/revoke' % self.mount, {'serial_number': colon_serial(number)})
+        _s, out, _t = self._call('POST', '%s/revoke' % self.mount, {'serial_number': serial_colons(number)})
         data = (out or {}).get('data') or {}
         facts = dict(crl_url='%s/v1/%s/crl/pem' % (self.url, self.mount),
                      revocation_time=data.get('revocation_time_rfc3339') or data.get('revocation_time'))

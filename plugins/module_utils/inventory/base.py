@@ -15,12 +15,23 @@ and an append-only event log. All access goes through a transaction::
 
 A transaction that raises is rolled back and leaves the store exactly as it was
 (byte for byte for JSON, row for row for SQL). Nothing in a record is ever a secret.
+
+What every store shares lives here too, written once: the busy timeout, the key check of a
+record, the write guard of read transactions, the migration loop, and the errors (with their
+messages) for a newer or broken schema version, a lock held too long, a closed store, and a
+file that is a directory or unreadable.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
+
 SCHEMA_VERSION = 1
+DEFAULT_BUSY_TIMEOUT = 30.0
+BUG_HINT = "This is a bug in pki.lifecycle; please report it."
 
 # Fields of a certificate record. Stores persist every one of them (lists and dicts as JSON);
 # unknown keys are kept too (stored in the record's JSON ``extra`` column where the store has
@@ -76,10 +87,83 @@ EVENT_FIELDS = (
 )
 
 
+def busy_timeout():
+    """Seconds a writer waits for another one: $PKI_LIFECYCLE_BUSY_TIMEOUT or 30."""
+    value = os.environ.get('PKI_LIFECYCLE_BUSY_TIMEOUT')
+    if value in (None, ''):
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise InventoryError("PKI_LIFECYCLE_BUSY_TIMEOUT=%r is not a number of seconds." % value,
+                             "Set it to a number such as 30, or unset it.")
+    return seconds
+
+
+def record_key(record, key):
+    """The key (``name`` or ``uuid``) of a record to store; refuses a record without one."""
+    value = record.get(key) if isinstance(record, dict) else None
+    if not isinstance(value, str) or not value:
+        raise InventoryError("Cannot store a record without a %s (it has %s)."
+                             % (key, sorted(record) if isinstance(record, dict) else record), BUG_HINT)
+    return value
+
+
+def run_migrations(migrations, target, from_version):
+    """Apply each (version, step) of ``migrations`` above ``from_version`` to ``target`` (a
+    connection or a document), in order. Each store's MIGRATIONS: never edit a step, add one."""
+    for version, step in migrations:
+        if version > from_version:
+            step(target)
+
+
 class InventoryStore(object):
-    """Opened from an ``inventory`` string by ``inventory.open_store(url)``."""
+    """Opened from an ``inventory`` string by ``inventory.open_store(url)``.
+
+    ``location`` is how messages name the store: the file's path, or the URL without a
+    password."""
 
     url = None
+    location = None
+    # What a user looks for when the write lock is held too long (see locked_error).
+    lock_holder = 'the process holding it'
+    # What to do about a schema newer than this collection's (see newer_schema_error).
+    NEWER_SCHEMA_ADVICE = 'upgrade the collection'
+
+    def error(self, problem, hint):
+        return InventoryError("The inventory %s %s" % (self.location, problem), hint)
+
+    def locked_error(self):
+        return self.error("is locked by another writer (waited %g s)." % self.timeout,
+                          "Retry, find %s, or raise PKI_LIFECYCLE_BUSY_TIMEOUT." % self.lock_holder)
+
+    def closed_error(self):
+        return InventoryError("The inventory %s is closed." % self.location, BUG_HINT)
+
+    def newer_schema_error(self, version):
+        advice = self.NEWER_SCHEMA_ADVICE % {'version': version}
+        return self.error("was written by a newer pki.lifecycle (schema %d, this one knows %d): %s."
+                          % (version, SCHEMA_VERSION, advice), "Nothing was written to it.")
+
+    def check_schema_row(self, row):
+        """The schema version in a ``meta`` row of an SQL store; refuses a bad or newer one."""
+        try:
+            version = int(row[0])
+        except (TypeError, ValueError):
+            raise self.error("has no valid schema_version in its meta table.",
+                             "Restore it from a backup; it was left unchanged.")
+        if version > SCHEMA_VERSION:
+            raise self.newer_schema_error(version)
+        return version
+
+    def directory_error(self, example):
+        return self.error("is a directory.", "Point `inventory` at a file inside it, for example %s."
+                          % os.path.join(self.location, example))
+
+    def unreadable_error(self, exc):
+        return self.error("cannot be read: %s." % exc.strerror, "Fix its permissions.")
 
     def transaction(self, write=True):
         """Context manager yielding an ``InventoryTransaction``."""
@@ -93,6 +177,14 @@ class InventoryStore(object):
 
 
 class InventoryTransaction(object):
+    _write = True
+
+    def _writable(self):
+        """The write guard: a read transaction refuses every write."""
+        if not self._write:
+            raise InventoryError("Cannot write in a read-only inventory transaction.",
+                                 "This is a bug in pki.lifecycle; use transaction(write=True).")
+
     # RA profiles
     def get_ra_profile(self, name):
         """dict or None"""

@@ -21,14 +21,12 @@ import fcntl
 import json
 import os
 import stat
-import tempfile
 import time
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, InventoryTransaction,
+    SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, record_key, run_migrations,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import busy_timeout
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_atomic
 
 COLLECTIONS = (('ra_profiles', dict), ('token_profiles', dict), ('certificates', dict),
                ('events', list))
@@ -41,9 +39,7 @@ MIGRATIONS = ()
 
 
 def _migrate(doc, from_version):
-    for version, step in MIGRATIONS:
-        if version > from_version:
-            step(doc)
+    run_migrations(MIGRATIONS, doc, from_version)
     doc['schema_version'] = SCHEMA_VERSION
 
 
@@ -63,15 +59,6 @@ def _copy(value):
     return json.loads(json.dumps(value))
 
 
-def _key(record, key):
-    value = record.get(key) if isinstance(record, dict) else None
-    if not isinstance(value, str) or not value:
-        raise InventoryError("Cannot store a record without a %s (it has %s)."
-                             % (key, sorted(record) if isinstance(record, dict) else record),
-                             "This is a bug in pki.lifecycle; please report it.")
-    return value
-
-
 class JsonTransaction(InventoryTransaction):
 
     def __init__(self, doc, write):
@@ -79,18 +66,13 @@ class JsonTransaction(InventoryTransaction):
         self._write = write
         self.changed = False
 
-    def _writable(self):
-        if not self._write:
-            raise InventoryError("Cannot write in a read-only inventory transaction.",
-                                 "This is a bug in pki.lifecycle; use transaction(write=True).")
-
     def _get(self, collection, key):
         value = self._doc[collection].get(key)
         return None if value is None else _copy(value)
 
     def _put(self, collection, key_field, record):
         self._writable()
-        key, record = _key(record, key_field), _copy(record)
+        key, record = record_key(record, key_field), _copy(record)
         if self._doc[collection].get(key) != record:
             self._doc[collection][key] = record
             self.changed = True
@@ -192,13 +174,11 @@ class JsonStore(InventoryStore):
 
     def __init__(self, path, timeout=None):
         # The real path, so that two names of one file share one lock file.
-        self.path = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
+        self.path = self.location = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
         self.url = 'json://' + self.path
         self.lock_path = self.path + '.lock'
+        self.lock_holder = 'the process holding %s' % self.lock_path
         self.timeout = busy_timeout() if timeout is None else timeout
-
-    def _error(self, problem, hint):
-        return InventoryError("The inventory %s %s" % (self.path, problem), hint)
 
     @contextlib.contextmanager
     def _write_lock(self):
@@ -208,7 +188,7 @@ class JsonStore(InventoryStore):
                 os.makedirs(directory, 0o700, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise self._error("cannot be locked: %s: %s."
+            raise self.error("cannot be locked: %s: %s."
                               % (exc.filename or self.lock_path, exc.strerror),
                               "Make %s writable by this user, or point `inventory` "
                               "elsewhere." % directory)
@@ -221,10 +201,7 @@ class JsonStore(InventoryStore):
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise self._error(
-                            "is locked by another writer (waited %g s)." % self.timeout,
-                            "Retry, find the process holding %s, or raise "
-                            "PKI_LIFECYCLE_BUSY_TIMEOUT." % self.lock_path)
+                        raise self.locked_error()
                     time.sleep(delay)
                     delay = min(delay * 2, 0.01)
             yield
@@ -238,10 +215,9 @@ class JsonStore(InventoryStore):
         except FileNotFoundError:
             return _empty()
         except IsADirectoryError:
-            raise self._error("is a directory.", "Point `inventory` at a file inside it, for "
-                              "example %s." % os.path.join(self.path, 'inventory.json'))
+            raise self.directory_error('inventory.json')
         except OSError as exc:
-            raise self._error("cannot be read: %s." % exc.strerror, "Fix its permissions.")
+            raise self.unreadable_error(exc)
         if not raw:
             return _empty()  # an empty file (e.g. from touch) is a new inventory
         fix = ("Repair it by hand or restore it from a backup (pki.lifecycle left it "
@@ -249,28 +225,26 @@ class JsonStore(InventoryStore):
         try:
             doc = json.loads(raw.decode('utf-8'))
         except UnicodeDecodeError as exc:
-            raise self._error("is not UTF-8 text (byte %d)." % exc.start, fix)
+            raise self.error("is not UTF-8 text (byte %d)." % exc.start, fix)
         except ValueError as exc:
-            raise self._error("is not valid JSON: %s at line %d, column %d."
+            raise self.error("is not valid JSON: %s at line %d, column %d."
                               % (exc.msg, exc.lineno, exc.colno), fix)
         if not isinstance(doc, dict) or 'schema_version' not in doc:
-            raise self._error("is not a pki.lifecycle inventory: the top level must be an object "
+            raise self.error("is not a pki.lifecycle inventory: the top level must be an object "
                               "with a schema_version.", fix)
         version = doc['schema_version']
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise self._error("has an invalid schema_version %r." % (version,), fix)
+            raise self.error("has an invalid schema_version %r." % (version,), fix)
         if version > SCHEMA_VERSION:
-            raise self._error("was written by a newer pki.lifecycle (schema %d, this one knows "
-                              "%d): upgrade the collection." % (version, SCHEMA_VERSION),
-                              "Nothing was written to it.")
+            raise self.newer_schema_error(version)
         for key, kind in COLLECTIONS:
             value = doc.setdefault(key, kind())
             items = value.values() if isinstance(value, dict) else value
             if not isinstance(value, kind) or not all(isinstance(i, dict) for i in items):
-                raise self._error("is not a pki.lifecycle inventory: %r must be an %s of objects."
+                raise self.error("is not a pki.lifecycle inventory: %r must be an %s of objects."
                                   % (key, 'object' if kind is dict else 'array'), fix)
         if not all(isinstance(e.get('id'), int) for e in doc['events']):
-            raise self._error("has an event without an integer id.", fix)
+            raise self.error("has an event without an integer id.", fix)
         if version < SCHEMA_VERSION:
             _migrate(doc, version)  # written back with the next change
         return doc
@@ -312,27 +286,13 @@ class JsonStore(InventoryStore):
             mode = stat.S_IMODE(os.stat(self.path).st_mode)  # keep a mode the user chose
         except FileNotFoundError:
             mode = 0o600
-        tmp = None
         try:
-            fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path),
-                                       suffix='.tmp', dir=directory)
-            with os.fdopen(fd, 'wb') as handle:
-                os.fchmod(handle.fileno(), mode)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-            tmp = None
+            # Temp name .<name>.*.tmp: what _restore_candidates offers after a crash.
+            write_atomic(self.path, data, mode, prefix='.%s.' % os.path.basename(self.path), suffix='.tmp')
         except OSError as exc:
-            raise self._error("could not be written: %s." % exc.strerror,
-                              "Nothing was changed; check disk space and permissions of %s."
-                              % directory)
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            raise self.error("could not be written: %s." % exc.strerror,
+                             "Nothing was changed; check disk space and permissions of %s."
+                             % directory)
         try:
             dir_fd = os.open(directory, os.O_RDONLY)
             try:

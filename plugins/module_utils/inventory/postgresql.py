@@ -38,10 +38,10 @@ import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore,
+    SCHEMA_VERSION, InventoryStore, busy_timeout, record_key, run_migrations,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import (
-    CERTIFICATE_COLUMNS, EVENT_COLUMNS, SqliteTransaction, _dumps, busy_timeout,
+    CERTIFICATE_COLUMNS, EVENT_COLUMNS, SqliteTransaction, _dumps,
     find_sql as sqlite_find_sql,
 )
 
@@ -118,18 +118,14 @@ class PostgresqlTransaction(SqliteTransaction):
 
     def _put_profile(self, table, profile):
         self._writable()
-        name = profile.get('name') if isinstance(profile, dict) else None
-        if not isinstance(name, str) or not name:
-            return super(PostgresqlTransaction, self)._put_profile(table, profile)  # its error
+        name = record_key(profile, 'name')
         self._conn.execute('INSERT INTO %s (name, data) VALUES (?, ?) ON CONFLICT (name) '
                            'DO UPDATE SET data = EXCLUDED.data' % table,
                            (name, _dumps(profile)))
 
     def put_certificate(self, record):
         self._writable()
-        uuid = record.get('uuid') if isinstance(record, dict) else None
-        if not isinstance(uuid, str) or not uuid:
-            return super(PostgresqlTransaction, self).put_certificate(record)  # its error
+        uuid = record_key(record, 'uuid')
         columns = ('uuid',) + CERTIFICATE_COLUMNS + ('data',)
         self._conn.execute(
             'INSERT INTO certificates (%s) VALUES (%s) ON CONFLICT (uuid) DO UPDATE SET %s'
@@ -176,10 +172,14 @@ class PostgresqlTransaction(SqliteTransaction):
 class PostgresqlStore(InventoryStore):
     """The inventory in the PostgreSQL database ``url`` names (tables created on first use)."""
 
+    lock_holder = "the session holding the pki.lifecycle advisory lock (pg_locks, locktype 'advisory')"
+    NEWER_SCHEMA_ADVICE = ('upgrade the collection, on every controller that uses this inventory, to a '
+                           'version that knows schema %(version)d')
+
     def __init__(self, url, password=None, timeout=None, who=None):
         # Imported here: stores.py imports this module (describe hides any password).
         from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import describe
-        self.url = describe(url)
+        self.url = self.location = describe(url)
         self.timeout = busy_timeout() if timeout is None else timeout
         self._conn = None
         if not HAS_PSYCOPG:
@@ -192,9 +192,6 @@ class PostgresqlStore(InventoryStore):
         except BaseException:
             self.close()
             raise
-
-    def _error(self, problem, hint):
-        return InventoryError("The inventory %s %s" % (self.url, problem), hint)
 
     def _connect(self, url, password, who):
         kwargs = dict(autocommit=False, application_name=application_name(who or 'unknown'))
@@ -213,17 +210,17 @@ class PostgresqlStore(InventoryStore):
         text = str(exc)
         if 'password authentication failed' in text or 'no password supplied' in text \
                 or 'password is required' in text:
-            return self._error("refused the login: %s." % reason,
+            return self.error("refused the login: %s." % reason,
                                "Check the user in the URL and the password in inventory_password "
                                "(or PKI_LIFECYCLE_INVENTORY_PASSWORD / PGPASSWORD / ~/.pgpass).")
         if 'does not exist' in text:
-            return self._error("cannot be opened: %s." % reason,
+            return self.error("cannot be opened: %s." % reason,
                                "Create the database (CREATE DATABASE ... OWNER ...) or fix the "
                                "URL; pki.lifecycle creates its tables but not the database.")
         if 'SSL' in text or 'certificate' in text:
-            return self._error("cannot be reached over TLS: %s." % reason,
+            return self.error("cannot be reached over TLS: %s." % reason,
                                "Check sslmode and sslrootcert (the CA bundle) in the URL.")
-        return self._error("cannot be reached: %s." % reason,
+        return self.error("cannot be reached: %s." % reason,
                            "Check that the PostgreSQL server is running and reachable at the "
                            "host and port in the URL (and any firewall between).")
 
@@ -243,24 +240,13 @@ class PostgresqlStore(InventoryStore):
                 "WHERE table_schema = current_schema() AND table_name IN (%s)"
                 % ', '.join("'%s'" % t for t in TABLES[1:]))]
             if others:
-                raise self._error("holds tables (%s) but no pki.lifecycle meta table."
+                raise self.error("holds tables (%s) but no pki.lifecycle meta table."
                                   % ', '.join(sorted(others)),
                                   "Point `inventory` at a new database or schema; this one was "
                                   "left unchanged.")
             return 0
-        row = sql.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        try:
-            version = int(row[0])
-        except (TypeError, ValueError):
-            raise self._error("has no valid schema_version in its meta table.",
-                              "Restore it from a backup; it was left unchanged.")
-        if version > SCHEMA_VERSION:
-            raise self._error("was written by a newer pki.lifecycle (schema %d, this one knows "
-                              "%d): upgrade the collection, on every controller that uses this "
-                              "inventory, to a version that knows schema %d."
-                              % (version, SCHEMA_VERSION, version),
-                              "Nothing was written to it.")
-        return version
+        return self.check_schema_row(
+            sql.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone())
 
     def _initialise(self):
         with self._transaction(write=False, check=False) as tx:
@@ -268,29 +254,22 @@ class PostgresqlStore(InventoryStore):
                 return
         with self._transaction(write=True, check=False) as tx:
             version = self._read_version(tx._conn)  # another controller may have migrated
-            for step_version, step in MIGRATIONS:
-                if step_version > version:
-                    step(tx._conn)
+            run_migrations(MIGRATIONS, tx._conn, version)
             tx._conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                              "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                              (str(SCHEMA_VERSION),))
 
     # ---- transactions ---------------------------------------------------------------------
 
-    def _locked(self):
-        return self._error("is locked by another writer (waited %g s)." % self.timeout,
-                           "Retry, find the session holding the pki.lifecycle advisory lock "
-                           "(pg_locks, locktype 'advisory'), or raise PKI_LIFECYCLE_BUSY_TIMEOUT.")
-
     def _failed(self, exc, write):
         if isinstance(exc, (pg_errors.LockNotAvailable, pg_errors.QueryCanceled)):
-            return self._locked()
+            return self.locked_error()
         if isinstance(exc, psycopg.OperationalError) or self._conn.closed:
-            return self._error("was lost during a transaction: %s."
+            return self.error("was lost during a transaction: %s."
                                % (str(exc).strip().splitlines() or ['?'])[-1],
                                "Nothing of this transaction was written; check the server and "
                                "run again.")
-        return self._error("could not be %s: %s." % ('written' if write else 'read',
+        return self.error("could not be %s: %s." % ('written' if write else 'read',
                                                      str(exc).strip()),
                            "Nothing of this transaction was written.")
 
@@ -334,8 +313,7 @@ class PostgresqlStore(InventoryStore):
 
     def transaction(self, write=True):
         if self._conn is None or self._conn.closed:
-            raise InventoryError("The inventory %s is closed." % self.url,
-                                 "This is a bug in pki.lifecycle; please report it.")
+            raise self.closed_error()
         return self._transaction(write)
 
     def close(self):

@@ -21,34 +21,17 @@ import os
 import sqlite3
 import time
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, InventoryTransaction,
+    SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, record_key, run_migrations,
 )
 
 SQLITE_HEADER = b'SQLite format 3\x00'
-DEFAULT_BUSY_TIMEOUT = 30.0
 
 # Certificate fields copied to their own (indexed or filterable) columns.
 CERTIFICATE_COLUMNS = ('ra_profile', 'state', 'identity', 'serial', 'fingerprint_sha256',
                        'spki_sha256', 'subject', 'not_after', 'renewed_from', 'rekeyed_from',
                        'created_at')
 EVENT_COLUMNS = ('time', 'operation', 'result', 'certificate_uuid', 'ra_profile', 'who')
-
-
-def busy_timeout():
-    """Seconds a writer waits for another one: $PKI_LIFECYCLE_BUSY_TIMEOUT or 30."""
-    value = os.environ.get('PKI_LIFECYCLE_BUSY_TIMEOUT')
-    if value in (None, ''):
-        return DEFAULT_BUSY_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1
-    if seconds < 0:
-        raise InventoryError("PKI_LIFECYCLE_BUSY_TIMEOUT=%r is not a number of seconds." % value,
-                             "Set it to a number such as 30, or unset it.")
-    return seconds
 
 
 def _schema_v1(conn):
@@ -108,9 +91,7 @@ def _migrate(conn, from_version):
 
     Runs inside the caller's write transaction, so a failed step leaves nothing behind.
     """
-    for version, step in MIGRATIONS:
-        if version > from_version:
-            step(conn)
+    run_migrations(MIGRATIONS, conn, from_version)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                  (str(SCHEMA_VERSION),))
 
@@ -123,25 +104,11 @@ def _dumps(value):
     return json.dumps(value, sort_keys=True, separators=(',', ':'))
 
 
-def _name(record, key):
-    value = record.get(key) if isinstance(record, dict) else None
-    if not isinstance(value, str) or not value:
-        raise InventoryError("Cannot store a record without a %s (it has %s)."
-                             % (key, sorted(record) if isinstance(record, dict) else record),
-                             "This is a bug in pki.lifecycle; please report it.")
-    return value
-
-
 class SqliteTransaction(InventoryTransaction):
 
     def __init__(self, conn, write):
         self._conn = conn
         self._write = write
-
-    def _writable(self):
-        if not self._write:
-            raise InventoryError("Cannot write in a read-only inventory transaction.",
-                                 "This is a bug in pki.lifecycle; use transaction(write=True).")
 
     def _one(self, sql, params):
         row = self._conn.execute(sql, params).fetchone()
@@ -154,7 +121,7 @@ class SqliteTransaction(InventoryTransaction):
     def _put_profile(self, table, profile):
         self._writable()
         self._conn.execute('INSERT OR REPLACE INTO %s (name, data) VALUES (?, ?)' % table,
-                           (_name(profile, 'name'), _dumps(profile)))
+                           (record_key(profile, 'name'), _dumps(profile)))
 
     def _delete_profile(self, table, name):
         self._writable()
@@ -191,7 +158,7 @@ class SqliteTransaction(InventoryTransaction):
     def put_certificate(self, record):
         self._writable()
         columns = ('uuid',) + CERTIFICATE_COLUMNS + ('data',)
-        values = [_name(record, 'uuid')] + [record.get(c) for c in CERTIFICATE_COLUMNS]
+        values = [record_key(record, 'uuid')] + [record.get(c) for c in CERTIFICATE_COLUMNS]
         self._conn.execute('INSERT OR REPLACE INTO certificates (%s) VALUES (%s)'
                            % (', '.join(columns), ', '.join('?' * len(columns))),
                            values + [_dumps(record)])
@@ -270,14 +237,11 @@ class SqliteStore(InventoryStore):
     """The inventory in the SQLite database at ``path`` (created 0600 with its directory)."""
 
     def __init__(self, path, timeout=None):
-        self.path = os.path.abspath(os.path.expanduser(path))
+        self.path = self.location = os.path.abspath(os.path.expanduser(path))
         self.url = 'sqlite://' + self.path
         self.timeout = busy_timeout() if timeout is None else timeout
         self._conn = None
         self._open()
-
-    def _error(self, problem, hint):
-        return InventoryError("The inventory %s %s" % (self.path, problem), hint)
 
     def _check_file(self):
         """Refuse anything that is not an SQLite database before SQLite touches it.
@@ -297,17 +261,16 @@ class SqliteStore(InventoryStore):
             except FileExistsError:
                 pass  # another process created it first: fine, it was empty
             except OSError as exc:
-                raise self._error("cannot be created: %s." % exc.strerror,
+                raise self.error("cannot be created: %s." % exc.strerror,
                                   "Create the directory %s writable by this user, or point "
                                   "`inventory` elsewhere." % directory)
             return
         except IsADirectoryError:
-            raise self._error("is a directory.", "Point `inventory` at a file inside it, for "
-                              "example %s." % os.path.join(self.path, 'inventory.db'))
+            raise self.directory_error('inventory.db')
         except OSError as exc:
-            raise self._error("cannot be read: %s." % exc.strerror, "Fix its permissions.")
+            raise self.unreadable_error(exc)
         if header and header != SQLITE_HEADER:
-            raise self._error("is not an SQLite database; point `inventory` at the right file or "
+            raise self.error("is not an SQLite database; point `inventory` at the right file or "
                               "move this one away.", "It was left unchanged.")
 
     def _open(self):
@@ -316,19 +279,19 @@ class SqliteStore(InventoryStore):
             # isolation_level=None: we issue BEGIN/COMMIT ourselves.
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise self._error("cannot be opened: %s." % exc, "Check the file and its directory.")
+            raise self.error("cannot be opened: %s." % exc, "Check the file and its directory.")
         try:
             # Switching a new file to WAL can fail busy without SQLite's busy handler being
             # consulted (another process is creating the same inventory): retry ourselves.
             deadline = time.monotonic() + self.timeout
             while not self._initialise(conn):
                 if time.monotonic() >= deadline:
-                    raise self._locked()
+                    raise self.locked_error()
                 time.sleep(0.01)
             conn.execute('PRAGMA synchronous=FULL')  # a committed issuance survives a power cut
         except sqlite3.Error as exc:
             conn.close()
-            raise self._error("cannot be opened: %s." % exc, "Check the file and its directory.")
+            raise self.error("cannot be opened: %s." % exc, "Check the file and its directory.")
         except BaseException:
             conn.close()
             raise
@@ -359,31 +322,17 @@ class SqliteStore(InventoryStore):
             raise
         return True
 
-    def _locked(self):
-        return self._error("is locked by another writer (waited %g s)." % self.timeout,
-                           "Retry, find the process holding it, or raise "
-                           "PKI_LIFECYCLE_BUSY_TIMEOUT.")
-
     def _read_version(self, conn):
         tables = set(row[0] for row in self._execute(
             conn, "SELECT name FROM sqlite_master WHERE type = 'table'"))
         if 'meta' not in tables:
             if tables:
-                raise self._error("is an SQLite database of another application (tables: %s)."
+                raise self.error("is an SQLite database of another application (tables: %s)."
                                   % ', '.join(sorted(tables)),
                                   "Point `inventory` at a new file; this one was left unchanged.")
             return 0
-        row = self._execute(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        try:
-            version = int(row[0])
-        except (TypeError, ValueError):
-            raise self._error("has no valid schema_version in its meta table.",
-                              "Restore it from a backup; it was left unchanged.")
-        if version > SCHEMA_VERSION:
-            raise self._error("was written by a newer pki.lifecycle (schema %d, this one knows "
-                              "%d): upgrade the collection." % (version, SCHEMA_VERSION),
-                              "Nothing was written to it.")
-        return version
+        return self.check_schema_row(
+            self._execute(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone())
 
     def _execute(self, conn, sql):
         try:
@@ -391,7 +340,7 @@ class SqliteStore(InventoryStore):
         except sqlite3.DatabaseError as exc:
             if _busy(exc):
                 raise
-            raise self._error("cannot be read: %s." % exc,
+            raise self.error("cannot be read: %s." % exc,
                               "Restore it from a backup or move it away; it was left unchanged.")
 
     @contextlib.contextmanager
@@ -400,15 +349,15 @@ class SqliteStore(InventoryStore):
             conn.execute('BEGIN IMMEDIATE' if write else 'BEGIN')
         except sqlite3.OperationalError as exc:
             if _busy(exc):
-                raise self._locked()
-            raise self._error("cannot be used: %s." % exc, "Check the file and its permissions.")
+                raise self.locked_error()
+            raise self.error("cannot be used: %s." % exc, "Check the file and its permissions.")
         try:
             yield SqliteTransaction(conn, write)
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute('ROLLBACK')
             if isinstance(exc, sqlite3.Error):
-                raise self._error("could not be %s: %s." % ('written' if write else 'read', exc),
+                raise self.error("could not be %s: %s." % ('written' if write else 'read', exc),
                                   "Nothing was changed; check disk space and permissions.")
             raise
         try:
@@ -416,13 +365,12 @@ class SqliteStore(InventoryStore):
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute('ROLLBACK')
-            raise self._error("could not be written: %s." % exc,
+            raise self.error("could not be written: %s." % exc,
                               "Nothing was changed; check disk space and permissions.")
 
     def transaction(self, write=True):
         if self._conn is None:
-            raise InventoryError("The inventory %s is closed." % self.path,
-                                 "This is a bug in pki.lifecycle; please report it.")
+            raise self.closed_error()
         return self._transaction(self._conn, write)
 
     def close(self):

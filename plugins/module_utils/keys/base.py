@@ -6,16 +6,15 @@
 A token profile is a key store (a directory of PEM files, a PKCS#11 token). The
 collection never reads a private key out of a token for anything but signing inside the
 same process, and never returns, logs or stores it. Keys are addressed by name.
+
+Key types, sizes, curves, algorithms and digests: ``vocabulary``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-KEY_TYPES = ('rsa', 'ec', 'ed25519')
-RSA_SIZES = (2048, 3072, 4096)
-EC_CURVES = ('P-256', 'P-384')
-SIGNATURE_ALGORITHMS = ('rsa-pkcs1v15', 'rsa-pss', 'ecdsa', 'ed25519')
-DIGESTS = ('sha256', 'sha384', 'sha512')
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import secrets_with_fallbacks
 
 
 class KeySpec(object):
@@ -55,14 +54,32 @@ class Signer(object):
 
 
 class KeyStore(object):
-    """One token profile. ``options`` from the inventory, ``secrets`` from the module."""
+    """One token profile. ``options`` from the inventory, ``secrets`` from the module.
+
+    Subclasses declare the ``OPTIONS`` and ``SECRETS`` they accept (name -> description) and
+    ``SECRET_ENV`` (secret name -> environment variable it falls back to)."""
 
     type = None
+    OPTIONS = {}
+    REQUIRED_OPTIONS = ()
+    SECRETS = {}
+    SECRET_ENV = {}
 
     def __init__(self, name, options, secrets):
         self.name = name
         self.options = options or {}
         self.secrets = secrets or {}
+        for kind, given, valid in (('option', self.options, self.OPTIONS), ('secret', self.secrets, self.SECRETS)):
+            unknown = sorted(set(given) - set(valid))
+            if unknown:
+                # Refused, not ignored: a mistyped 'passphrase' would write unencrypted keys.
+                raise InputError("token profile '%s' (type %s): unknown %s %s."
+                                 % (name, self.type, kind, ', '.join(unknown)),
+                                 'Valid %ss: %s.' % (kind, ', '.join(sorted(valid))))
+
+    def secret(self, name):
+        """A secret from ``secrets``, else its ``SECRET_ENV`` variable, else None."""
+        return secrets_with_fallbacks(self.secrets, self.SECRET_ENV).get(name)
 
     def check(self):
         """Raise TokenError if the store cannot be used (missing dir, wrong PIN...)."""

@@ -41,7 +41,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509_utils
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, TokenError
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import (
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     DIGESTS, EC_CURVES, KEY_TYPES, SIGNATURE_ALGORITHMS,
 )
 

@@ -17,7 +17,6 @@ __metaclass__ = type
 import errno
 import os
 import re
-import tempfile
 import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509_utils
@@ -26,6 +25,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import Key
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import (
     check_signature_algorithm, default_signature_algorithm, generate_private_key, sign_with_key,
 )
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_new
 
 try:
     from cryptography.hazmat.primitives import serialization
@@ -67,14 +67,7 @@ class FileKeyStore(KeyStore):
     SECRET_ENV = {'passphrase': 'PKI_LIFECYCLE_TOKEN_PASSPHRASE'}
 
     def __init__(self, name, options, secrets):
-        super(FileKeyStore, self).__init__(name, options, secrets)
-        for kind, given, valid in (('option', self.options, self.OPTIONS), ('secret', self.secrets, self.SECRETS)):
-            unknown = sorted(set(given) - set(valid))
-            if unknown:
-                # Refused, not ignored: a mistyped 'passphrase' would write unencrypted keys.
-                raise InputError("token profile '%s' (type file): unknown %s %s."
-                                 % (name, kind, ', '.join(unknown)),
-                                 'Valid %ss: %s.' % (kind, ', '.join(sorted(valid))))
+        super(FileKeyStore, self).__init__(name, options, secrets)  # refuses unknown names
         path = self.options.get('path')
         if not path or not isinstance(path, str):
             raise InputError("token profile '%s' (type file) needs option path." % name,
@@ -85,7 +78,7 @@ class FileKeyStore(KeyStore):
             raise InputError("token profile '%s': option path %r is not absolute." % (name, path),
                              'Use an absolute path, e.g. "{{ playbook_dir }}/keys" or ~/pki/keys.')
         self.path = os.path.normpath(path)
-        passphrase = self.secrets.get('passphrase') or os.environ.get(self.SECRET_ENV['passphrase'])
+        passphrase = self.secret('passphrase')
         self._passphrase = passphrase.encode('utf-8') if isinstance(passphrase, str) else passphrase
 
     # --- paths ---------------------------------------------------------------------
@@ -212,30 +205,12 @@ class FileKeyStore(KeyStore):
                                          encryption)
         final = self.key_path(key_name)
         self._ensure_dir()
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % key_name, suffix='.tmp', dir=self.path)
+        # Never overwritten, even when two runs generate the same key at once.
         try:
-            try:
-                os.fchmod(fd, 0o600)   # mkstemp already does; explicit because a key depends on it
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            # link() publishes the complete file and fails if the name exists: no overwrite,
-            # even when two runs generate the same key at once. os.replace would overwrite.
-            try:
-                os.link(tmp, final)
-            except OSError as exc:
-                if exc.errno == errno.EEXIST:
-                    raise TokenError("key '%s' already exists in token profile '%s'." % (key_name, self.name),
-                                     'Use it (generate_key: false) or choose another key name.')
-                # File systems without hard links: check, then rename (small race accepted).
-                if os.path.exists(final):
-                    raise TokenError("key '%s' already exists in token profile '%s'." % (key_name, self.name),
-                                     'Use it (generate_key: false) or choose another key name.')
-                os.replace(tmp, final)
+            write_new(final, data, 0o600)
+        except FileExistsError:
+            raise TokenError("key '%s' already exists in token profile '%s'." % (key_name, self.name),
+                             'Use it (generate_key: false) or choose another key name.')
         except OSError as exc:
             raise TokenError("key '%s' cannot be written in token profile '%s': %s."
                              % (key_name, self.name, exc.strerror or exc), 'Check the directory %s.' % self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)

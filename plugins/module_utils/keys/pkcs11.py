@@ -49,7 +49,8 @@ except ImportError:  # pragma: no cover
     from urllib import unquote as unquote_to_bytes
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, TokenError
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import EC_CURVES, KeyStore, Signer
+from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import KeyStore, Signer
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import EC_CURVES
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import check_signature_algorithm
 
 try:
@@ -236,13 +237,7 @@ class Pkcs11KeyStore(KeyStore):
     SECRET_ENV = {'pin': PIN_ENV}
 
     def __init__(self, name, options, secrets):
-        super(Pkcs11KeyStore, self).__init__(name, options, secrets)
-        for kind, given, valid in (('option', self.options, self.OPTIONS), ('secret', self.secrets, self.SECRETS)):
-            unknown = sorted(set(given) - set(valid))
-            if unknown:
-                raise InputError("token profile '%s' (type pkcs11): unknown %s %s."
-                                 % (name, kind, ', '.join(unknown)),
-                                 'Valid %ss: %s.' % (kind, ', '.join(sorted(valid))))
+        super(Pkcs11KeyStore, self).__init__(name, options, secrets)  # refuses unknown names
         module = self.options.get('module')
         if not module or not isinstance(module, str):
             raise InputError("token profile '%s' (type pkcs11) needs option module, the path of the "
@@ -261,9 +256,7 @@ class Pkcs11KeyStore(KeyStore):
                                  'Give the slot id, e.g. as listed by pkcs11-tool -L or softhsm2-util --show-slots.')
         else:
             self.slot = None
-        pin = self.secrets.get('pin')
-        if pin in (None, ''):
-            pin = os.environ.get(PIN_ENV)
+        pin = self.secret('pin')
         self._pin = None if pin in (None, '') else str(pin)
         self._token = None
         self._mechanisms = None

@@ -1,6 +1,6 @@
 """ACME connector pieces that need no server: ARI (RFC 9773) window parsing and CertID,
 the due decision with a CA-suggested window, chain choice, problem documents.
-(The protocol itself is tested against Pebble and OpenBao in tests/integration/test_acme.py.)"""
+(The protocol itself is tested against Pebble and OpenBao in tests/integration/plugins/module_utils/connectors/test_acme.py.)"""
 import datetime
 
 import pytest
@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.renew import due_state
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import utcnow
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors import acme
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
@@ -78,25 +79,25 @@ def _record(cert):
 
 def test_due_state_uses_the_ari_window_over_renew_before():
     record = _record(_cert(days=90))
-    now = lifecycle.utcnow()
+    now = utcnow()
     # renew_before 30 days: not due for ~59 days; the CA says the window opened an hour ago
     window = (now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1))
-    due, opens = lifecycle.due_state(record, '30', now, _Advisor(window))
+    due, opens = due_state(record, '30', now, _Advisor(window))
     assert due and opens == window[0].replace(microsecond=0)
     # and the other way round: renew_before says due, the CA says not yet
     later = (now + datetime.timedelta(days=5), now + datetime.timedelta(days=6))
-    due, opens = lifecycle.due_state(record, '100%', now, _Advisor(later))
+    due, opens = due_state(record, '100%', now, _Advisor(later))
     assert not due and opens == later[0].replace(microsecond=0)
 
 
 def test_due_state_falls_back_without_ari():
     record = _record(_cert(days=90))
-    now = lifecycle.utcnow()
-    assert lifecycle.due_state(record, '30', now, _Advisor(None))[0] is False
-    assert lifecycle.due_state(record, '100%', now, _Advisor(None))[0] is True
+    now = utcnow()
+    assert due_state(record, '30', now, _Advisor(None))[0] is False
+    assert due_state(record, '100%', now, _Advisor(None))[0] is True
     broken = _Advisor(error=ConnectorError('renewalInfo broken'))
-    assert lifecycle.due_state(record, '100%', now, broken)[0] is True
-    assert lifecycle.due_state(record, '30', now)[0] is False
+    assert due_state(record, '100%', now, broken)[0] is True
+    assert due_state(record, '30', now)[0] is False
 
 
 def _issuer(cn, key=None):

@@ -6,51 +6,11 @@ with sqlite3 / json), or on openssl's own verdict.
 import base64
 import json
 import os
-import sqlite3
-import subprocess
 
 import pytest
 
+from harness.pki import certificate_rows, make_csr, openssl, play, snapshot, verify
 from harness.playbook import run_playbook
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def openssl(*args, input_text=None):
-    return subprocess.run(['openssl'] + list(args), input=input_text, capture_output=True, text=True, check=False)
-
-
-def verify(cert_pem, ca_pem, tmp_path, crl_pem=None):
-    (tmp_path / 'leaf.pem').write_text(cert_pem)
-    (tmp_path / 'ca.pem').write_text(ca_pem)
-    args = ['verify', '-CAfile', str(tmp_path / 'ca.pem')]
-    if crl_pem:
-        (tmp_path / 'crl.pem').write_text(crl_pem)
-        args += ['-crl_check', '-CRLfile', str(tmp_path / 'crl.pem')]
-    return openssl(*(args + [str(tmp_path / 'leaf.pem')]))
-
-
-def snapshot(inventory_path):
-    """Byte-for-byte for JSON, row-for-row for SQLite."""
-    if inventory_path.endswith('.json'):
-        with open(inventory_path, 'rb') as handle:
-            return handle.read()
-    conn = sqlite3.connect('file:%s?mode=ro' % inventory_path, uri=True)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
-def certificate_rows(inventory_path):
-    if inventory_path.endswith('.json'):
-        with open(inventory_path) as handle:
-            return list(json.load(handle)['certificates'].values())
-    conn = sqlite3.connect('file:%s?mode=ro' % inventory_path, uri=True)
-    try:
-        return [json.loads(row[0]) for row in conn.execute('SELECT data FROM certificates')]
-    finally:
-        conn.close()
 
 
 PROFILE_TASKS = """
@@ -68,34 +28,10 @@ PROFILE_TASKS = """
 """
 
 
-def play(tasks, inventory):
-    return """
-- hosts: localhost
-  gather_facts: false
-  vars:
-    work: "%s"
-  module_defaults:
-    group/pki.lifecycle.certificates:
-      inventory: "%s"
-  tasks:
-%s
-""" % (os.path.dirname(inventory.split('://', 1)[-1]), inventory, tasks)
-
-
 @pytest.fixture(params=['sqlite', 'json'])
 def inventory(request, tmp_path):
     path = str(tmp_path / ('inventory.db' if request.param == 'sqlite' else 'inventory.json'))
     return '%s://%s' % (request.param, path), path
-
-
-def make_csr(tmp_path, name, key_args=('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'), sans=None):
-    key, csr = tmp_path / (name + '.key'), tmp_path / (name + '.csr')
-    args = ['req', '-new', '-nodes'] + list(key_args) + ['-keyout', str(key), '-out', str(csr),
-                                                         '-subj', '/CN=%s' % name]
-    args += ['-addext', 'subjectAltName=%s' % (sans or 'DNS:%s' % name)]
-    out = openssl(*args)
-    assert out.returncode == 0, out.stderr
-    return str(csr)
 
 
 def test_whole_lifecycle(inventory, tmp_path):
@@ -305,25 +241,3 @@ def test_corrupted_inventories_are_refused_untouched(tmp_path):
     assert run.status('sqlite') == 'failed' and 'SQLite' in run.result('sqlite')['msg']
     assert (broken_json.read_bytes(), not_db.read_bytes()) == before
     assert sorted(os.listdir(tmp_path)) == sorted(os.listdir(tmp_path))
-
-
-def test_demo_playbook(tmp_path):
-    run = run_playbook(os.path.join(REPO, 'playbooks', 'demo.yml'), tmp_path=tmp_path,
-                       inventory=os.path.join(REPO, 'playbooks', 'localhost.ini'),
-                       extra_vars={'pki_demo_dir': str(tmp_path / 'demo')})
-    assert run.rc == 0, run.stdout[-3000:]
-    for source in ('an external CSR', 'the existing key', 'a key generated'):
-        first = [r for r in run.results if source in r['task'] and '(first)' in r['task']]
-        second = [r for r in run.results if source in r['task'] and '(second)' in r['task']]
-        assert first and first[-1]['status'] == 'changed', source
-        assert second and second[-1]['status'] == 'ok', source
-    assert 'Rekeyed' in run.result('Rekey api.demo.test onto a new generated key')['reason']
-    summary = run.result('Summary')['msg']
-    assert any('CRL lists serial' in line and line.endswith('True') for line in summary), summary
-    # The role play: each of the three demo hosts got a deployed chain that openssl accepts.
-    ca_pem = (tmp_path / 'demo' / 'ca' / 'ca.pem').read_text()
-    for host in ('web1.demo.test', 'web2.demo.test', 'web3.demo.test'):
-        deployed = sorted((tmp_path / 'demo' / 'hosts' / host).rglob('*fullchain*'))
-        assert deployed, host
-        leaf = deployed[0].read_text().split('-----END CERTIFICATE-----')[0] + '-----END CERTIFICATE-----\n'
-        assert verify(leaf, ca_pem, tmp_path).returncode == 0, host

@@ -3,7 +3,11 @@ import datetime
 
 import pytest
 
-from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle, policy
+from ansible_collections.pki.lifecycle.plugins.module_utils import policy
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import request_identity
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import validation_status
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.revoke import normalize_reason
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PolicyError
 
 
@@ -73,17 +77,17 @@ def test_normalize_policy_refuses_unknown_keys():
 
 
 def test_identity_ignores_san_order_and_depends_on_key():
-    a = lifecycle.request_identity('p', 'CN=x', ['DNS:a', 'DNS:b'], 'k1')
-    assert a == lifecycle.request_identity('p', 'CN=x', ['DNS:b', 'DNS:a'], 'k1')
-    assert a != lifecycle.request_identity('p', 'CN=x', ['DNS:a', 'DNS:b'], 'k2')
-    assert a != lifecycle.request_identity('q', 'CN=x', ['DNS:a', 'DNS:b'], 'k1')
+    a = request_identity('p', 'CN=x', ['DNS:a', 'DNS:b'], 'k1')
+    assert a == request_identity('p', 'CN=x', ['DNS:b', 'DNS:a'], 'k1')
+    assert a != request_identity('p', 'CN=x', ['DNS:a', 'DNS:b'], 'k2')
+    assert a != request_identity('q', 'CN=x', ['DNS:a', 'DNS:b'], 'k1')
 
 
 def _record(days_left, lifetime=90, state='issued'):
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     not_after = now + datetime.timedelta(days=days_left)
     not_before = not_after - datetime.timedelta(days=lifetime)
-    return now, dict(state=state, not_before=lifecycle.iso(not_before), not_after=lifecycle.iso(not_after))
+    return now, dict(state=state, not_before=iso(not_before), not_after=iso(not_after))
 
 
 @pytest.mark.parametrize('days_left,renew_before,expected', [
@@ -91,19 +95,19 @@ def _record(days_left, lifetime=90, state='issued'):
 ])
 def test_validation_status(days_left, renew_before, expected):
     now, record = _record(days_left)
-    assert lifecycle.validation_status(record, now, renew_before) == expected
+    assert validation_status(record, now, renew_before) == expected
 
 
 def test_validation_status_of_other_states():
     now, record = _record(60, state='revoked')
-    assert lifecycle.validation_status(record, now) == 'revoked'
+    assert validation_status(record, now) == 'revoked'
     record['state'] = 'failed'
-    assert lifecycle.validation_status(record, now) == 'invalid'
+    assert validation_status(record, now) == 'invalid'
 
 
 def test_revocation_reasons():
-    assert lifecycle.normalize_reason('keycompromise') == 'keyCompromise'
-    assert lifecycle.normalize_reason(None) == 'unspecified'
+    assert normalize_reason('keycompromise') == 'keyCompromise'
+    assert normalize_reason(None) == 'unspecified'
     with pytest.raises(InputError) as err:
-        lifecycle.normalize_reason('because')
+        normalize_reason('because')
     assert 'cessationOfOperation' in str(err.value)

@@ -60,7 +60,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from test_core_local import make_csr, openssl  # noqa: F401 - openssl re-exported for test_conformance
+from harness.pki import make_csr, openssl  # noqa: F401 - openssl re-exported for test_conformance
 
 
 def crl_serials(crl_pem: str) -> set[str]:

@@ -18,10 +18,10 @@ from pkcs11 import exceptions as p11_exc
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys import csr as csrlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import KeySpec
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.stores import open_key_store
-from harness.playbook import run_playbook
-from test_core_local import certificate_rows, openssl, play, verify  # play: vars.work = the inventory's dir
+from harness.playbook import REPO_ROOT, run_playbook
+from harness.pki import certificate_rows, openssl, play, verify  # play: vars.work = the inventory's dir
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = str(REPO_ROOT)
 
 
 def crl_verify(crl_pem, ca_pem, tmp_path):

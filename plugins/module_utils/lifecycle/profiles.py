@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ra_profile and token_profile: create, update or remove a profile record. Both go through
+one upsert: unchanged when the stored profile equals the requested one; nothing written in
+check mode; secrets refused in stored options."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
+from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry import connector_class
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PolicyError
+from ansible_collections.pki.lifecycle.plugins.module_utils.keys.stores import open_key_store
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import check_attributes, make_connector
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import with_diff
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import SECRET_WORDS, iso
+
+# Token profile type -> the options it takes (its secrets go in token_secrets).
+TOKEN_OPTIONS = {
+    'file': ('path',),
+    'pkcs11': ('module', 'token_label', 'token_serial', 'slot'),
+}
+
+
+def refuse_secret_keys(options, where, secrets_option, declared=()):
+    """Refuse option names that look like secrets, except the ones the connector or token type
+    declares as (non-secret) options, e.g. token_label, ca_token_profile, ca_private_key (a path)."""
+    for key in options or {}:
+        if key not in declared and any(word in key.lower() for word in SECRET_WORDS):
+            raise InputError('%s holds %r, which looks like a secret; secrets are never stored.' % (where, key),
+                             'Pass it in %s instead.' % secrets_option)
+
+
+def checked_options(given, where, secrets_option, accepted, unknown_message):
+    """The options that are set; refused when they look like secrets or are not ``accepted``
+    (``unknown_message``: a sentence with one %s for the unknown names)."""
+    options = dict((k, v) for k, v in (given or {}).items() if v is not None)
+    refuse_secret_keys(options, where, secrets_option, declared=accepted)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise InputError(unknown_message % ', '.join(unknown), 'Valid options are: %s.' % ', '.join(accepted))
+    return options
+
+
+def _profile_view(record):
+    return dict((k, v) for k, v in (record or {}).items() if k not in ('created_at', 'updated_at'))
+
+
+def upsert_profile(ctx, kind, noun, build, guard_removal=None):
+    """The one create / update / remove of a profile record.
+
+    ``kind``: 'ra_profile' or 'token_profile' (the store's get_/put_/delete_ methods and the
+    result key); ``noun``: how messages name it; ``build()``: the wanted record without
+    timestamps, validated (it raises on bad input before anything is written);
+    ``guard_removal(tx, name)``: raises when the profile may not be removed."""
+    p = ctx.params
+    name = p['name']
+    title = noun[0].upper() + noun[1:]
+    ra_profile = name if kind == 'ra_profile' else None
+    with ctx.store.transaction(write=False) as tx:
+        existing = getattr(tx, 'get_' + kind)(name)
+        if p['state'] == 'absent' and existing is not None and guard_removal is not None:
+            guard_removal(tx, name)
+    before = _profile_view(existing)
+    if p['state'] == 'absent':
+        if existing is None:
+            return {'changed': False, 'reason': '%s %r does not exist.' % (title, name), kind: {}}
+        message = 'Removed %s %r.' % (noun, name)
+        if not ctx.check_mode:
+            with ctx.store.transaction() as tx:
+                getattr(tx, 'delete_' + kind)(name)
+                ctx.event(tx, kind, 'changed', message, ra_profile=ra_profile)
+        return with_diff(ctx, {'changed': True, 'reason': message, kind: {}}, before, {})
+    wanted = build()
+    if existing is not None and _profile_view(existing) == wanted:
+        return with_diff(ctx, {'changed': False, 'reason': '%s %r is as requested.' % (title, name), kind: existing},
+                         before, before)
+    stamp = iso(ctx.now)
+    record = dict(wanted, created_at=(existing or {}).get('created_at') or stamp, updated_at=stamp)
+    message = '%s %s %r.' % ('Created' if existing is None else 'Updated', noun, name)
+    if not ctx.check_mode:
+        with ctx.store.transaction() as tx:
+            getattr(tx, 'put_' + kind)(record)
+            ctx.event(tx, kind, 'changed', message, ra_profile=ra_profile)
+    return with_diff(ctx, {'changed': True, 'reason': message, kind: record}, before, _profile_view(record))
+
+
+def _ra_profile_in_use(tx, name):
+    in_use = list(tx.find_certificates(ra_profile=name, state='issued'))
+    if in_use:
+        raise PolicyError('RA profile %r still has %d issued certificate(s); removing it would leave them '
+                          'unrenewable and unrevocable.' % (name, len(in_use)),
+                          'Revoke them first, or disable the profile with enabled: false.')
+
+
+def op_ra_profile(ctx):
+    p = ctx.params
+
+    def build():
+        cls = connector_class(p.get('connector') or 'local')
+        options = checked_options(p.get('connector_options'), 'connector_options', 'connector_secrets',
+                                  sorted(cls.OPTIONS), 'Unknown connector option(s) %%s for connector %r.' % cls.name)
+        missing = [o for o in cls.REQUIRED_OPTIONS if o not in options]
+        if missing:
+            raise InputError('Connector %r needs option(s) %s.' % (cls.name, ', '.join(missing)),
+                             'Add them to connector_options.')
+        check_attributes(cls, p.get('issue_attributes'), 'issue')
+        check_attributes(cls, p.get('revoke_attributes'), 'revoke')
+        wanted = dict(
+            name=p['name'], enabled=p.get('enabled', True), description=p.get('description') or '',
+            connector=cls.name, connector_options=options,
+            issue_attributes=dict(p.get('issue_attributes') or {}),
+            revoke_attributes=dict(p.get('revoke_attributes') or {}),
+            policy=policylib.normalize_policy(p.get('policy')),
+        )
+        if p.get('validate'):
+            connector = make_connector(ctx, wanted)
+            if not ctx.check_mode:
+                connector.check()
+        return wanted
+    return upsert_profile(ctx, 'ra_profile', 'RA profile', build, guard_removal=_ra_profile_in_use)
+
+
+def op_token_profile(ctx):
+    p = ctx.params
+
+    def build():
+        token_type = p.get('type') or 'file'
+        if token_type not in TOKEN_OPTIONS:
+            raise InputError('Unknown token profile type %r.' % token_type,
+                             'Use one of: %s.' % ', '.join(TOKEN_OPTIONS))
+        options = checked_options(p.get('options'), 'options', 'token_secrets', TOKEN_OPTIONS[token_type],
+                                  'Unknown option(s) %%s for a %s token profile.' % token_type)
+        if token_type == 'file' and options.get('path'):
+            options['path'] = os.path.abspath(os.path.expanduser(options['path']))
+        wanted = dict(name=p['name'], type=token_type, options=options)
+        if p.get('validate') and not ctx.check_mode:
+            open_key_store(wanted, p.get('token_secrets') or {}).check()
+        return wanted
+    return upsert_profile(ctx, 'token_profile', 'token profile', build)

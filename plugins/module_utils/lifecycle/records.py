@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Certificate records in the inventory: a new reservation, filling in what the CA
+returned, and finding records (by what the user names, by identity, by lineage)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import uuid as uuidlib
+
+from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import describe
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, parse_iso, utcnow
+
+
+def new_record(ctx, profile, request, labels, lineage=None):
+    """A ``requested`` record for ``request``: the reservation stored before any CA is called."""
+    stamp = iso(ctx.now)
+    record = dict(
+        uuid=str(uuidlib.uuid4()), ra_profile=profile['name'], state='requested',
+        identity=request['identity'], serial=None, issuer=None, subject=request['subject'],
+        subject_alt_names=request['subject_alt_names'], not_before=None, not_after=None,
+        fingerprint_sha256=None, spki_sha256=request['spki_sha256'],
+        key_source=request['key_source'], token_profile=request.get('token_profile'),
+        key_ref=request.get('key_ref'), certificate_pem=None, chain_pem='',
+        csr_pem=request.get('csr_pem') or '', renewed_from=None, rekeyed_from=None,
+        revocation_reason=None, revoked_at=None, labels=dict(labels or {}), failure_reason=None,
+        connector_data={}, requested_by=ctx.who, created_at=stamp, updated_at=stamp,
+        # How a token-key CSR was built, so renewal can build the same request again.
+        request_attributes=dict((k, request.get(k)) for k in ('extensions', 'signature_algorithm', 'digest')
+                                if request.get(k)),
+    )
+    record.update(lineage or {})
+    return record
+
+
+def fill_from_certificate(record, issued):
+    """Copy the facts of the certificate the CA returned (an ``Issued``) into ``record``."""
+    cert = x509lib.load_certificate(issued.certificate_pem)
+    info = x509lib.certificate_info(cert)
+    record.update(
+        serial=info['serial'], issuer=info['issuer'], subject=info['subject'],
+        subject_alt_names=x509lib.normalize_sans(info['subject_alt_names']),
+        not_before=info['not_before'], not_after=info['not_after'],
+        fingerprint_sha256=info['fingerprint_sha256'], spki_sha256=info['spki_sha256'],
+        certificate_pem=x509lib.pem(cert), chain_pem=''.join(issued.chain_pems),
+    )
+    if issued.connector_data:
+        data = dict(record.get('connector_data') or {})
+        data.update(issued.connector_data)
+        record['connector_data'] = data
+    return cert
+
+
+def lineage_head(tx, record):
+    """The newest certificate descending from ``record`` by renewal or rekey."""
+    seen = set()
+    current = record
+    while current['uuid'] not in seen:
+        seen.add(current['uuid'])
+        children = [c for c in tx.find_certificates(renewed_from=current['uuid'])
+                    + tx.find_certificates(rekeyed_from=current['uuid'])
+                    if c['state'] in ('issued', 'revoked')]
+        if not children:
+            break
+        children.sort(key=lambda c: (c['created_at'], c['uuid']))
+        current = children[-1]
+    return current
+
+
+def has_successor(tx, uuid):
+    """Has any record (in whatever state) been renewed or rekeyed from ``uuid``?"""
+    return bool(tx.find_certificates(renewed_from=uuid) or tx.find_certificates(rekeyed_from=uuid))
+
+
+def current_for_identity(tx, identity, now):
+    """Newest issued, unexpired certificate with this identity, or None."""
+    found = [r for r in tx.find_certificates(identity=identity, state='issued')
+             if parse_iso(r['not_after']) > now]
+    if not found:
+        return None
+    return sorted(found, key=lambda r: (r['created_at'], r['uuid']))[-1]
+
+
+def exists_reason(existing):
+    return 'An issued, unexpired certificate with the same RA profile, subject, names and key exists ' \
+        '(serial %s).' % existing['serial']
+
+
+def find_certificate(ctx, tx, value, purpose):
+    """uuid, hex serial (colons allowed), PEM text or a path to a PEM file."""
+    value = (value or '').strip()
+    found = []
+    if value.startswith('-----BEGIN') or os.path.isfile(value):
+        cert = x509lib.load_certificate(x509lib.read_pem_input(value, 'certificate'))
+        found = tx.find_certificates(fingerprint_sha256=x509lib.certificate_info(cert)['fingerprint_sha256'])
+    elif value.count('-') == 4:
+        found = [tx.get_certificate(value.lower())]
+    else:
+        # A 32-digit hex serial also parses as a UUID, so serials are matched on their own.
+        serial = value.replace(':', '').lower()
+        found = tx.find_certificates(serial=serial)
+        if not found and serial.lstrip('0') != serial:
+            found = tx.find_certificates(serial=serial.lstrip('0'))
+    found = [r for r in found if r]
+    short = value if len(value) < 80 else value[:60] + '...'
+    if not found:
+        raise InputError('Certificate %r is not in the inventory %s.' % (short, describe(ctx.params.get('inventory'))),
+                         'Only certificates issued through an RA profile can be %s; issue it with '
+                         'pki.lifecycle.certificate_issue first, or check the uuid or serial.' % purpose)
+    if len(found) > 1:
+        raise InputError('%r matches %d certificates in the inventory.' % (short, len(found)), 'Name it by uuid.')
+    return found[0]
+
+
+def update_labels(ctx, record, labels):
+    """Labels are bookkeeping, not part of the identity: merge new ones in without a change report."""
+    merged = dict(record.get('labels') or {})
+    merged.update(labels)
+    if merged == record.get('labels'):
+        return record
+    with ctx.store.transaction() as tx:
+        current = tx.get_certificate(record['uuid'])
+        current['labels'] = merged
+        current['updated_at'] = iso(utcnow())
+        tx.put_certificate(current)
+    return current

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What modules return: the public view of a record, its derived validation status, the
+diff, and the result dict of a certificate operation."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import datetime
+
+from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import parse_iso, utcnow
+
+# How far a certificate's notBefore may lie in the future and still count as valid.
+CLOCK_SKEW_SECONDS = 300
+
+PUBLIC_FIELDS = (
+    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'state', 'ra_profile', 'labels', 'key_source',
+    'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
+    'created_at', 'updated_at')
+DIFF_FIELDS = (
+    'state', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'revocation_reason', 'labels')
+
+
+def renewal_opens(record, renew_before=None):
+    """When the ``renew_before`` window of ``record`` opens (an aware datetime)."""
+    not_before, not_after = parse_iso(record['not_before']), parse_iso(record['not_after'])
+    window = policylib.renewal_window_seconds(renew_before, (not_after - not_before).total_seconds())
+    return not_after - datetime.timedelta(seconds=window)
+
+
+def validation_status(record, now=None, renew_before=None):
+    """Derived, never stored: valid, expiring, expired, revoked, invalid."""
+    now = now or utcnow()
+    state = record.get('state')
+    if state == 'revoked':
+        return 'revoked'
+    if state != 'issued' or not record.get('not_after'):
+        return 'invalid'
+    not_before, not_after = parse_iso(record['not_before']), parse_iso(record['not_after'])
+    if now >= not_after:
+        return 'expired'
+    if now < not_before - datetime.timedelta(seconds=CLOCK_SKEW_SECONDS):
+        return 'invalid'
+    if now >= renewal_opens(record, renew_before):
+        return 'expiring'
+    return 'valid'
+
+
+def public_record(record, now=None, renew_before=None):
+    """The record as modules return it: no PEMs (those are returned beside it)."""
+    out = dict((k, record.get(k)) for k in PUBLIC_FIELDS)
+    out['validation_status'] = validation_status(record, now, renew_before)
+    out['lineage'] = dict(renewed_from=record.get('renewed_from'), rekeyed_from=record.get('rekeyed_from'))
+    return out
+
+
+def diff_view(record):
+    if not record:
+        return {}
+    return dict((k, record.get(k)) for k in DIFF_FIELDS)
+
+
+def with_diff(ctx, result, before, after):
+    if ctx.diff_mode:
+        result['diff'] = dict(before=before, after=after)
+    return result
+
+
+def certificate_result(record, changed, reason, ctx, before=None, renew_before=None):
+    chain = record.get('chain_pem') or ''
+    cert = record.get('certificate_pem') or ''
+    result = dict(
+        changed=changed, reason=reason,
+        certificate=public_record(record, ctx.now, renew_before),
+        certificate_pem=cert, chain_pem=chain,
+        fullchain_pem=(cert + chain) if cert else '',
+    )
+    if record.get('state') == 'requested' and (record.get('connector_data') or {}).get('challenge_data'):
+        result['challenge_data'] = record['connector_data']['challenge_data']
+    before = before or {}
+    return with_diff(ctx, result, before, diff_view(record) if changed else before)
+
+
+def planned_result(reason):
+    """Check mode before anything exists: what would happen, no certificate yet."""
+    return dict(changed=True, reason=reason, certificate={}, certificate_pem='', chain_pem='', fullchain_pem='')

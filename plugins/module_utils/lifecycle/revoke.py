@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""certificate_revoke: revoke with an RFC 5280 reason. Unchanged when already revoked."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import (
+    load_profile, make_connector, merged_attributes,
+)
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import certificate_result, diff_view
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import REVOCATION_REASONS, iso, utcnow
+
+
+def normalize_reason(reason):
+    """An RFC 5280 reason name, whatever its case, underscores or spaces; None: unspecified."""
+    text = (reason or 'unspecified').strip()
+    for name in REVOCATION_REASONS:
+        if text.lower().replace('_', '').replace(' ', '') == name.lower():
+            return name
+    raise InputError('Unknown revocation reason %r.' % (reason,),
+                     'Use one of RFC 5280\'s reasons: %s.' % ', '.join(REVOCATION_REASONS))
+
+
+def revoke_record(ctx, connector, record, reason, attributes):
+    """Revoke at the CA, then record it. Returns (stored record, the connector's facts)."""
+    facts = connector.revoke(record['certificate_pem'], record['serial'], reason, attributes) or {}
+    with ctx.store.transaction() as tx:
+        current = tx.get_certificate(record['uuid'])
+        stamp = iso(utcnow())
+        current.update(state='revoked', revocation_reason=reason, revoked_at=stamp, updated_at=stamp)
+        tx.put_certificate(current)
+        ctx.event(tx, 'revoke', 'changed', 'Revoked serial %s (%s).' % (current['serial'], reason), current)
+    return current, facts
+
+
+def op_revoke(ctx):
+    p = ctx.params
+    reason = normalize_reason(p.get('reason'))
+    with ctx.store.transaction(write=False) as tx:
+        record = find_certificate(ctx, tx, p['certificate'], 'revoked')
+        before = diff_view(record)
+        if record['state'] == 'revoked':
+            return certificate_result(record, False, 'Already revoked (%s) at %s.' % (
+                record['revocation_reason'], record['revoked_at']), ctx, before=before)
+        if record['state'] != 'issued':
+            raise InputError('Certificate %s is %s; there is nothing the CA could revoke.' % (record['uuid'], record['state']),
+                             'Only issued certificates are revoked.')
+        profile = load_profile(ctx, tx, record['ra_profile'], 'revoke')
+        attributes = merged_attributes(profile, p.get('attributes'), 'revoke')
+    if ctx.check_mode:
+        after = dict(record, state='revoked', revocation_reason=reason)
+        return certificate_result(after, True, 'Would revoke serial %s (%s).' % (record['serial'], reason), ctx,
+                                  before=before)
+    current, facts = revoke_record(ctx, make_connector(ctx, profile), record, reason, attributes)
+    result = certificate_result(current, True, 'Revoked serial %s with reason %s.' % (current['serial'], reason),
+                                ctx, before=before)
+    result.update(dict((k, facts[k]) for k in ('crl_path', 'crl_number') if k in facts))
+    return result
