@@ -12,7 +12,7 @@ from harness.faketime import FakeClock
 from harness.plugin import server_unavailable
 from harness import servers as S
 
-from soak import Soak
+from harness.soak import EmbeddedCASoak, OpenBaoSoak
 
 pytestmark = pytest.mark.server
 
@@ -66,7 +66,7 @@ def test_clock_reaches_every_process(shifted_sshd, clock, run_playbook, tmp_path
 
 
 def test_soak_embedded_ca(shifted_sshd, nginx_factory, clock, run_playbook, tmp_path):
-    soak = Soak(tmp_path / "soak", shifted_sshd, nginx_factory, clock, run_playbook)
+    soak = EmbeddedCASoak(tmp_path / "soak", shifted_sshd, nginx_factory, clock, run_playbook)
     try:
         figures = soak.run(DAYS, progress=print)
     finally:
@@ -75,3 +75,21 @@ def test_soak_embedded_ca(shifted_sshd, nginx_factory, clock, run_playbook, tmp_
         print("\nsoak figures: " + json.dumps(summary))
     assert figures.days == DAYS
     assert figures.renewed > 0 and figures.revoked > 0 and figures.reloads > 0
+
+
+SECONDS = float(os.environ.get("PKI_LIFECYCLE_SOAK_SECONDS", "150"))
+
+
+def test_short_lived_openbao(sshd, nginx_factory, server_factory, run_playbook, tmp_path):
+    """Certificates of 2 minutes on a real OpenBao (its own instance: its CRL lists exactly
+    this test's revocations), renewed 1 minute before expiry by the scheduled job, in real time."""
+    bao = server_factory(S.OpenBao)
+    soak = OpenBaoSoak(tmp_path / "bao-soak", sshd, nginx_factory, None, run_playbook, openbao=bao, hosts=2)
+    try:
+        figures = soak.run(SECONDS, progress=print)
+    finally:
+        print("\nshort-lived figures: " + json.dumps(dict(soak.figures.as_dict(), events=soak.figures.log)))
+    assert figures.seconds >= SECONDS
+    if SECONDS >= 150:
+        assert figures.renewed > 0, "no certificate lived long enough to be renewed"
+    assert figures.revoked > 0 and figures.reloads > 0

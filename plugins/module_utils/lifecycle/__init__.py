@@ -17,7 +17,7 @@ Bad input therefore ends in step 1 and leaves the inventory exactly as it was.
 Where things are: context (the call, the store, profiles and connectors), results (what
 modules return), request (building the request), records (finding and filling records),
 pipeline (steps 2 and 3 for issue, renew and rekey, crash recovery), then one file per
-operation: issue, renew (with the due decision), rekey, revoke, info, profiles.
+operation: issue, renew (with the due decision), rekey, revoke, info, profiles, crl.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +25,7 @@ __metaclass__ = type
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate as migratelib
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import Context
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.crl import op_crl
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.info import op_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.issue import op_issue
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.profiles import op_ra_profile, op_token_profile
@@ -46,6 +47,7 @@ OPERATIONS = {
     'rekey': op_rekey,
     'revoke': op_revoke,
     'info': op_info,
+    'crl': op_crl,
     'inventory_migrate': _inventory_migrate,
 }
 

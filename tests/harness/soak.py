@@ -1,6 +1,6 @@
 """Time-travel soak: the real playbooks over a simulated calendar, checked every day by other tools.
 
-Used by test_soak.py (``make test``: 30 days; ``make soak``: 400 days, PKI_LIFECYCLE_SOAK_DAYS).
+Used by tests/integration/test_soak.py (``make test``: 30 days; ``make soak``: 400 days, PKI_LIFECYCLE_SOAK_DAYS).
 
 The calendar: one libfaketime offset file (harness/faketime.py) read by every process of a run:
 ansible-playbook and its children on the controller (environment), and every session of the
@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import subprocess
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -87,22 +88,26 @@ def _awx_job() -> tuple[str, dict]:
 
 
 class Soak:
-    """One soak on the embedded CA. ``run(days)`` raises SoakFailure at the first failed check."""
+    """The hosts, their nginx, the runs and the checks; subclasses bring the CA and the calendar.
+    ``run(...)`` raises SoakFailure at the first failed check."""
 
-    def __init__(self, work: Path, sshd, nginx_factory: Callable[..., Nginx], clock: FakeClock,
+    profile = PROFILE
+
+    def __init__(self, work: Path, sshd, nginx_factory: Callable[..., Nginx], clock: FakeClock | None,
                  run_playbook: Callable[..., PlaybookRun], *, seed: int = 13, hosts: int = 3,
-                 leaf_days: int = 9, crl_days: int = 4, ca_days: int = 3650, max_hosts: int = 5) -> None:
+                 max_hosts: int = 5) -> None:
         self.work = Path(work)
+        self.work.mkdir(parents=True, exist_ok=True)
         self.sshd = sshd
         self.nginx_factory = nginx_factory
         self.clock = clock
+        self.env = clock.variables() if clock else {}
         self._run_playbook = run_playbook
         self.rng = random.Random(seed)
-        self.leaf_days, self.crl_days, self.ca_days = leaf_days, crl_days, ca_days
         self.max_hosts = max_hosts
+        self.decided_at = self.now()
         self.db = self.work / "inventory.db"
         self.inventory = f"sqlite://{self.db}"
-        self.ca_dir = self.work / "ca"
         self.figures = Figures()
         self.active: list[str] = []
         self.gone: list[str] = []
@@ -113,13 +118,16 @@ class Soak:
         self.revoked_seen: set[str] = set()
         self.records_seen: set[str] = set()
         project_pb, self.awx_vars = _awx_job()
-        self.awx_vars.update(pki_inventory=self.inventory, renewal_ra_profile=PROFILE)
+        self.awx_vars.update(pki_inventory=self.inventory, renewal_ra_profile=self.profile)
         (self.work / "project").mkdir(parents=True, exist_ok=True)
         self.awx_playbook = self.work / "project" / "renew_due.yml"
         self.awx_playbook.write_text(project_pb)
         self.hosts_file = self.work / "hosts.yml"
         for _ in range(hosts):
             self._new_host_name()
+
+    def now(self) -> dt.datetime:
+        return self.clock.now() if self.clock else dt.datetime.now(dt.timezone.utc)
 
     # ------------------------------------------------------------------ hosts
     def _new_host_name(self) -> str:
@@ -139,7 +147,7 @@ class Soak:
         for host in self.active + self.gone:
             host_vars[host] = {
                 "certificate_deploy_dir": str(self.root(host)),
-                "certificate_ra_profile": PROFILE,
+                "certificate_ra_profile": self.profile,
                 "certificate_reload_command": self.webs[host].reload_command,
                 # a CRL copy where the host's relying parties fetch it (the web root)
                 "renewal_crl_dir": str(self.root(host) / "crl"),
@@ -153,10 +161,10 @@ class Soak:
         kwargs.setdefault("inventory", str(self.hosts_file))
         before = {h: self._files(h) for h in self.active}
         reloads = {h: self.webs[h].reload_count() for h in self.active}
-        run = self._run_playbook(playbook, env=self.clock.variables(), timeout=900, **kwargs)
+        run = self._run_playbook(playbook, env=self.env, timeout=900, **kwargs)
         self.figures.playbook_runs += 1
         if run.rc != 0:
-            raise SoakFailure(f"day {self.day}: {what} failed\n{run.summary()}")
+            raise SoakFailure(f"{self.when()}: {what} failed\n{run.summary()}")
         for host in self.active:
             changed = self._files(host) != before[host]
             delta = self.webs[host].reload_count() - reloads[host]
@@ -168,28 +176,6 @@ class Soak:
     def _files(self, host: str) -> tuple:
         root = self.root(host)
         return tuple(_sha(str(root / f"{host}{ext}")) for ext in (".crt", ".chain.crt", ".fullchain.crt", ".key"))
-
-    def setup(self) -> None:
-        self.clock.set_days(0)
-        self._write_hosts()
-        play = f"""
-- name: The embedded CA
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
-  roles:
-    - role: pki.lifecycle.local_ca
-      local_ca_ra_profile: {PROFILE}
-      local_ca_directory: "{self.ca_dir}"
-      local_ca_subject: CN=Soak CA
-      local_ca_validity_days: {self.ca_days}
-      local_ca_certificate_validity_days: {self.leaf_days}
-      local_ca_crl_validity_days: {self.crl_days}
-      local_ca_policy: {{allowed_names: ["**.test"], max_validity_days: {self.leaf_days}}}
-"""
-        self.playbook(play, "setup")
-        self.role_run(self.active, "first deployment")
 
     def role_run(self, hosts: list[str], what: str, **extra_vars: Any) -> PlaybookRun:
         play = f"""
@@ -258,7 +244,7 @@ class Soak:
     def check(self, ok: bool, message: str) -> None:
         self.figures.checks += 1
         if not ok:
-            raise SoakFailure(f"day {self.day} ({self.clock.now():%Y-%m-%d}): {message}")
+            raise SoakFailure(f"{self.when()}: {message}")
 
     def records(self) -> list[dict]:
         conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
@@ -274,11 +260,32 @@ class Soak:
         finally:
             conn.close()
 
+    def when(self) -> str:
+        return f"day {self.day} ({self.now():%Y-%m-%d %H:%M:%S})"
+
     def openssl(self, *args: str, input: str | None = None):
-        return self.clock.run(["openssl", *args], input=input)
+        if self.clock:
+            return self.clock.run(["openssl", *args], input=input)
+        return subprocess.run(["openssl", *args], input=input, capture_output=True, text=True, check=False, timeout=60)
+
+    # -- what the CA subclass says
+    def ca_file(self) -> str:
+        raise NotImplementedError
+
+    def ca_crl(self) -> bytes:
+        """The CA's current CRL (PEM), from where the CA keeps or serves it."""
+        raise NotImplementedError
+
+    def host_crl(self, host: str) -> Path:
+        """The CRL file a relying party on ``host`` checks against."""
+        raise NotImplementedError
+
+    def window(self, cert: x509.Certificate) -> dt.timedelta:
+        """How long before notAfter the renewal window opens (the RA profile's renew_before)."""
+        return (cert.not_valid_after_utc - cert.not_valid_before_utc) / 3
 
     def check_day(self) -> None:
-        now = self.clock.now()
+        now = self.now()
         records = self.records()
         by_uuid = {r["uuid"]: r for r in records}
         self.check(not [r for r in records if r["state"] == "requested"],
@@ -319,25 +326,22 @@ class Soak:
         self.revoked_seen |= newly_revoked
 
         # the CRL: fresh, exactly the revoked serials
-        crl_path = self.ca_dir / "crl.pem"
-        crl = x509.load_pem_x509_crl(crl_path.read_bytes())
+        crl_pem = self.ca_crl()
+        crl = x509.load_pem_x509_crl(crl_pem)
         self.check(crl.next_update_utc > now, f"CRL nextUpdate {crl.next_update_utc} is not after {now}")
         listed = sorted("%x" % e.serial_number for e in crl)
-        revoked = sorted(r["serial"].lower().lstrip("0") for r in records if r["state"] == "revoked")
+        revoked = sorted(r["serial"].lower().replace(":", "").lstrip("0") for r in records if r["state"] == "revoked")
         self.check(listed == revoked, f"CRL lists {listed}, the inventory has revoked {revoked}")
         number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-        self.figures.crls_signed = number
-        ca_pem = str(self.ca_dir / "ca.pem")
+        self.figures.crls_signed = max(self.figures.crls_signed, number)
+        ca_pem = self.ca_file()
 
         for host in self.active:
             root = self.root(host)
             cert_file = root / f"{host}.crt"
-            published = root / "crl" / f"{PROFILE}.crl"
-            if os.environ.get("SOAK_DEBUG_CA_CRL"):
-                published = crl_path
+            published = self.host_crl(host)
             self.check(published.exists(), f"no CRL published on {host} at {published}")
-            self.check(published.read_bytes() == crl_path.read_bytes(),
-                       f"the CRL on {host} is not the CA's current CRL")
+            self.check(published.read_bytes() == crl_pem, f"the CRL on {host} is not the CA's current CRL")
             out = self.openssl("verify", "-crl_check", "-CAfile", ca_pem, "-CRLfile", str(published),
                                "-untrusted", str(root / f"{host}.chain.crt"), str(cert_file))
             self.check(out.returncode == 0 and ": OK" in out.stdout,
@@ -345,10 +349,10 @@ class Soak:
             out = self.openssl("x509", "-checkend", "0", "-noout", "-in", str(cert_file))
             self.check(out.returncode == 0, f"{host}'s certificate has expired")
             cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
-            lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
-            opens = cert.not_valid_after_utc - lifetime / 3   # the profile's window: a third of the lifetime
-            self.check(now < opens, f"{host}'s certificate (until {cert.not_valid_after_utc}) is in its renewal "
-                                    f"window (open since {opens}) after the run")
+            opens = cert.not_valid_after_utc - self.window(cert)
+            # judged at the time the run decided, not seconds later when this check runs
+            self.check(self.decided_at < opens, f"{host}'s certificate (until {cert.not_valid_after_utc}) is in "
+                                                f"its renewal window (open since {opens}) after the run")
             out = self.openssl("x509", "-noout", "-pubkey", "-in", str(cert_file))
             key = self.openssl("pkey", "-pubout", "-in", str(root / f"{host}.key"))
             self.check(out.stdout == key.stdout and out.stdout, f"{host}'s key does not match its certificate")
@@ -361,6 +365,51 @@ class Soak:
             self.check(served.strip() == cert_file.read_text().strip(),
                        f"nginx on {host} serves another certificate than the deployed one")
 
+    def renewal_job(self) -> PlaybookRun:
+        """The scheduled job exactly as docs/awx.md writes it."""
+        self.decided_at = self.now()
+        return self.playbook(str(self.awx_playbook), "the AWX renewal job", extra_vars=self.awx_vars)
+
+
+class EmbeddedCASoak(Soak):
+    """The embedded CA over a simulated calendar: one renewal job per simulated day."""
+
+    def __init__(self, *args: Any, leaf_days: int = 9, crl_days: int = 4, ca_days: int = 3650, **kwargs: Any) -> None:
+        self.leaf_days, self.crl_days, self.ca_days = leaf_days, crl_days, ca_days
+        super().__init__(*args, **kwargs)
+        self.ca_dir = self.work / "ca"
+
+    def ca_file(self) -> str:
+        return str(self.ca_dir / "ca.pem")
+
+    def ca_crl(self) -> bytes:
+        return (self.ca_dir / "crl.pem").read_bytes()
+
+    def host_crl(self, host: str) -> Path:
+        return self.root(host) / "crl" / f"{self.profile}.crl"
+
+    def setup(self) -> None:
+        self.clock.set_days(0)
+        self._write_hosts()
+        play = f"""
+- name: The embedded CA
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
+  roles:
+    - role: pki.lifecycle.local_ca
+      local_ca_ra_profile: {self.profile}
+      local_ca_directory: "{self.ca_dir}"
+      local_ca_subject: CN=Soak CA
+      local_ca_validity_days: {self.ca_days}
+      local_ca_certificate_validity_days: {self.leaf_days}
+      local_ca_crl_validity_days: {self.crl_days}
+      local_ca_policy: {{allowed_names: ["**.test"], max_validity_days: {self.leaf_days}}}
+"""
+        self.playbook(play, "setup")
+        self.role_run(self.active, "first deployment")
+
     # ------------------------------------------------------------------ calendar
     def run(self, days: int, progress: Callable[[str], None] | None = None) -> Figures:
         t0 = time.monotonic()
@@ -370,10 +419,89 @@ class Soak:
             self.clock.set_days(day)
             for kind, host in self.events_for(day):
                 self.do_event(kind, host)
-            self.playbook(str(self.awx_playbook), "the AWX renewal job", extra_vars=self.awx_vars)
+            self.renewal_job()
             self.check_day()
             self.figures.days = day
             if progress and (day % 10 == 0 or day == days):
                 progress(f"day {day}: {json.dumps(self.figures.as_dict())}")
+        self.figures.seconds = time.monotonic() - t0
+        return self.figures
+
+
+class OpenBaoSoak(Soak):
+    """Short-lived certificates (minutes) on a real OpenBao, in real time: its clock cannot be
+    shifted (Go ignores libfaketime), so the certificates are short instead. The renewal job
+    runs every ``interval`` seconds; a rekey revoking the previous certificate happens once.
+    The CRL is the one OpenBao serves at its distribution point."""
+
+    profile = "bao"
+
+    def __init__(self, *args: Any, openbao=None, ttl: str = "2m", renew_before: str = "1m", **kwargs: Any) -> None:
+        self.openbao, self.ttl, self.renew_before = openbao, ttl, renew_before
+        super().__init__(*args, **kwargs)
+        self.ca_path = self.work / "bao-ca.pem"
+        self.ca_path.write_text(openbao.ca_pem)
+        self.crl_path = self.work / "bao-crl.pem"
+
+    def ca_file(self) -> str:
+        return str(self.ca_path)
+
+    def ca_crl(self) -> bytes:
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.openbao.addr}/v1/{self.openbao.mount}/crl/pem", timeout=10) as resp:
+            pem = resp.read()
+        self.crl_path.write_bytes(pem)
+        return pem
+
+    def host_crl(self, host: str) -> Path:
+        return self.crl_path   # what a relying party fetches from the CRL distribution point
+
+    def window(self, cert: x509.Certificate) -> dt.timedelta:
+        from ansible_collections.pki.lifecycle.plugins.module_utils import policy
+
+        # the same arithmetic is re-done here by hand: '2m' is 120 s
+        seconds = {"m": 60, "h": 3600}[self.renew_before[-1]] * int(self.renew_before[:-1])
+        assert policy.renewal_window_seconds(self.renew_before, 0) == seconds
+        return dt.timedelta(seconds=seconds)
+
+    def setup(self) -> None:
+        self._write_hosts()
+        play = f"""
+- name: An RA profile on OpenBao issuing {self.ttl} certificates, due {self.renew_before} before expiry
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - pki.lifecycle.ra_profile:
+        inventory: "{self.inventory}"
+        name: {self.profile}
+        connector: vault
+        connector_options: {{url: "{self.openbao.addr}", mount: {self.openbao.mount}, role: any}}
+        connector_secrets: {{token: "{self.openbao.token}"}}
+        issue_attributes: {{ttl: "{self.ttl}"}}
+        policy: {{allowed_names: ["**.test"], renew_before: "{self.renew_before}"}}
+"""
+        self.playbook(play, "setup")
+        self.role_run(self.active, "first deployment")
+
+    def run(self, seconds: float, interval: float = 20.0, progress: Callable[[str], None] | None = None) -> Figures:
+        t0 = time.monotonic()
+        self.env = dict(self.env, VAULT_TOKEN=self.openbao.token)
+        self.setup()
+        rekeyed = False
+        while True:
+            self.day += 1   # here: the n-th scheduled run
+            started = time.monotonic()
+            if not rekeyed and started - t0 > seconds / 3:
+                self.do_event("revoke", self.active[0])
+                rekeyed = True
+            self.renewal_job()
+            self.check_day()
+            self.figures.days = self.day
+            if progress:
+                progress(f"run {self.day} at {time.monotonic() - t0:.0f}s: {json.dumps(self.figures.as_dict())}")
+            if time.monotonic() - t0 >= seconds:
+                break
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
         self.figures.seconds = time.monotonic() - t0
         return self.figures
