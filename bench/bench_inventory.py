@@ -55,7 +55,7 @@ def sample_pems():
 
 
 def records(count, now, cert_pem, csr_pem):
-    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import sqlite as sqlitestore
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import base as sqlstores
     rnd = random.Random(count)
     iso = '%Y-%m-%dT%H:%M:%SZ'
     created = (now - datetime.timedelta(days=60)).strftime(iso)
@@ -74,16 +74,16 @@ def records(count, now, cert_pem, csr_pem):
             csr_pem=csr_pem, renewed_from=None, rekeyed_from=None, revocation_reason=None, revoked_at=None,
             labels={'host': name, 'service': 'web'}, failure_reason=None, connector_data={},
             requested_by='bench@localhost:1', created_at=created, updated_at=created, request_attributes={})
-        yield [record['uuid']] + [record.get(c) for c in sqlitestore.CERTIFICATE_COLUMNS] + [sqlitestore._dumps(record)]
+        yield [record['uuid']] + [record.get(c) for c in sqlstores.CERTIFICATE_COLUMNS] + [sqlstores.dumps(record)]
 
 
 def load(inventory, count, now, pems):
     """Write ``count`` records in one transaction with one executemany."""
-    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import sqlite as sqlitestore
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import base as sqlstores
     from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
     store = open_store(inventory)
     conn = store._conn  # pylint: disable=protected-access
-    columns = ('uuid',) + sqlitestore.CERTIFICATE_COLUMNS + ('data',)
+    columns = ('uuid',) + sqlstores.CERTIFICATE_COLUMNS + ('data',)
     try:
         # Bulk-load settings for this connection only: a 1 GB page cache for the index inserts,
         # and a rollback journal instead of the WAL, so the data is written once, not twice

@@ -24,14 +24,13 @@ import stat
 import time
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, record_key, run_migrations,
+    EQUALITY_FILTERS, SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, record_key,
+    run_migrations,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_atomic
 
 COLLECTIONS = (('ra_profiles', dict), ('token_profiles', dict), ('certificates', dict),
                ('events', list))
-EQUALITY_FILTERS = ('uuid', 'ra_profile', 'state', 'identity', 'serial', 'fingerprint_sha256',
-                    'spki_sha256', 'subject', 'renewed_from', 'rekeyed_from')
 
 # (version, step): step(doc) upgrades a document at version - 1 to version, in place.
 # Version 1 is the baseline; add (2, _v2) etc. here, never edit a step.

@@ -11,7 +11,8 @@ or ``PGPASSWORD``) or libpq's own sources (``~/.pgpass``); it is never shown.
 
 Same tables, same columns and the same migration steps as the SQLite store (records whole in a
 ``data`` JSON text column, filtered fields copied to indexed ``COLLATE "C"`` columns), so the
-two stay one design; the transaction class is SQLite's with the few SQL spellings that differ.
+two stay one design; the transaction is base.SqlTransaction, as SQLite's, with PostgreSQL's
+spelling of an upsert, of RETURNING and of the label filter.
 
 Concurrency. Every write transaction takes ONE advisory lock per inventory database
 (``pg_advisory_xact_lock``) before its first read, then reads in READ COMMITTED: the
@@ -38,11 +39,8 @@ import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, busy_timeout, record_key, run_migrations,
-)
-from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import (
-    CERTIFICATE_COLUMNS, EVENT_COLUMNS, SqliteTransaction, _dumps,
-    find_sql as sqlite_find_sql,
+    SCHEMA_VERSION, InventoryStore, SqlTransaction, busy_timeout, run_migrations, sql_filters,
+    without_password,
 )
 
 try:
@@ -103,8 +101,8 @@ def application_name(who):
 
 
 class _Connection(object):
-    """A psycopg connection that takes SQLite's ``?`` placeholders, so that the SQLite
-    transaction's SQL runs here unchanged (none of it holds a literal ``?`` or ``%``)."""
+    """A psycopg connection that takes ``?`` placeholders, so that base.SqlTransaction's
+    SQL runs here unchanged (none of it holds a literal ``?`` or ``%``)."""
 
     def __init__(self, conn):
         self._conn = conn
@@ -113,54 +111,36 @@ class _Connection(object):
         return self._conn.execute(sql.replace('?', '%s'), params if params else None)
 
 
-class PostgresqlTransaction(SqliteTransaction):
-    """SQLite's transaction with PostgreSQL's upsert, RETURNING and JSON spellings."""
+class PostgresqlTransaction(SqlTransaction):
+    """The SQL stores' transaction in PostgreSQL's spelling: upsert, RETURNING, jsonb labels."""
 
-    def _put_profile(self, table, profile):
-        self._writable()
-        name = record_key(profile, 'name')
-        self._conn.execute('INSERT INTO %s (name, data) VALUES (?, ?) ON CONFLICT (name) '
-                           'DO UPDATE SET data = EXCLUDED.data' % table,
-                           (name, _dumps(profile)))
+    def _upsert(self, table, columns, values):
+        self._conn.execute('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s'
+                           % (table, ', '.join(columns), ', '.join('?' * len(columns)), columns[0],
+                              ', '.join('%s = EXCLUDED.%s' % (c, c) for c in columns[1:])), values)
 
-    def put_certificate(self, record):
-        self._writable()
-        uuid = record_key(record, 'uuid')
-        columns = ('uuid',) + CERTIFICATE_COLUMNS + ('data',)
-        self._conn.execute(
-            'INSERT INTO certificates (%s) VALUES (%s) ON CONFLICT (uuid) DO UPDATE SET %s'
-            % (', '.join(columns), ', '.join('?' * len(columns)),
-               ', '.join('%s = EXCLUDED.%s' % (c, c) for c in columns[1:])),
-            [uuid] + [record.get(c) for c in CERTIFICATE_COLUMNS]
-            + [_dumps(record)])
+    def _insert_event(self, columns, values):
+        return self._conn.execute('INSERT INTO events (%s) VALUES (%s) RETURNING id'
+                                  % (', '.join(columns), ', '.join('?' * len(columns))), values).fetchone()[0]
 
     def find_certificates(self, *args, **filters):
         given = dict(zip(('uuid', 'ra_profile', 'state', 'states'), args))
         given.update(filters)
-        states, labels = given.get('states'), given.pop('labels', None)
-        if states is not None and not states:
-            return []  # SQLite spells "nothing" WHERE 0, which PostgreSQL refuses
-        sql, params = sqlite_find_sql(**given)
-        head, _order = sql.rsplit(' ORDER BY ', 1)
+        labels = given.pop('labels', None)
+        if isinstance(given.get('states'), str):
+            given['states'] = [given['states']]
+        if given.get('states') is not None and not given['states']:
+            return []  # no state at all: nothing matches
+        where, params = sql_filters(**given)
         if labels:
             # Containment of {key: value} is equality of each label, any key spelled as data.
-            head += (' AND ' if ' WHERE ' in head else ' WHERE ') + \
-                "(data::jsonb -> 'labels') @> ?::jsonb"
-            params = list(params) + [json.dumps(labels)]
+            where.append("(data::jsonb -> 'labels') @> ?::jsonb")
+            params.append(json.dumps(labels))
+        sql = 'SELECT data FROM certificates'
+        if where:
+            sql += ' WHERE ' + ' AND '.join(where)
         # NULLs first, as SQLite and the JSON store order them.
-        return self._all(head + ' ORDER BY created_at NULLS FIRST, uuid', params)
-
-    def add_event(self, event):
-        """Append ``event``; returns the id the store gave it (increasing: one writer at a time)."""
-        self._writable()
-        event = dict(event)
-        event.pop('id', None)
-        row = self._conn.execute(
-            'INSERT INTO events (%s, data) VALUES (%s, ?) RETURNING id'
-            % (', '.join(EVENT_COLUMNS), ', '.join('?' * len(EVENT_COLUMNS))),
-            [event.get(c) for c in EVENT_COLUMNS]
-            + [_dumps(event)]).fetchone()
-        return row[0]
+        return self._all(sql + ' ORDER BY created_at NULLS FIRST, uuid', params)
 
     def writer_alive(self, who):
         """Whether the writer ``who`` (a record's ``requested_by``) is still connected."""
@@ -177,9 +157,7 @@ class PostgresqlStore(InventoryStore):
                            'version that knows schema %(version)d')
 
     def __init__(self, url, password=None, timeout=None, who=None):
-        # Imported here: stores.py imports this module (describe hides any password).
-        from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import describe
-        self.url = self.location = describe(url)
+        self.url = self.location = without_password(url.strip())
         self.timeout = busy_timeout() if timeout is None else timeout
         self._conn = None
         if not HAS_PSYCOPG:

@@ -9,29 +9,23 @@ waiting writers queue on the busy timeout (30 s; ``PKI_LIFECYCLE_BUSY_TIMEOUT`` 
 Read transactions see one snapshot and never block writers.
 
 Every record is kept whole in a ``data`` JSON column; the fields that are filtered on are
-copied to indexed columns next to it.
+copied to indexed columns next to it (base.py: the columns and queries both SQL stores share).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import json
 import os
 import sqlite3
 import time
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, InventoryTransaction, busy_timeout, record_key, run_migrations,
+    SCHEMA_VERSION, InventoryStore, SqlTransaction, busy_timeout, run_migrations, sql_filters,
 )
 
 SQLITE_HEADER = b'SQLite format 3\x00'
 
-# Certificate fields copied to their own (indexed or filterable) columns.
-CERTIFICATE_COLUMNS = ('ra_profile', 'state', 'identity', 'serial', 'fingerprint_sha256',
-                       'spki_sha256', 'subject', 'not_after', 'renewed_from', 'rekeyed_from',
-                       'created_at')
-EVENT_COLUMNS = ('time', 'operation', 'result', 'certificate_uuid', 'ra_profile', 'who')
 
 
 def _schema_v1(conn):
@@ -100,128 +94,34 @@ def _busy(exc):
     return 'locked' in str(exc) or 'busy' in str(exc)
 
 
-def _dumps(value):
-    return json.dumps(value, sort_keys=True, separators=(',', ':'))
+class SqliteTransaction(SqlTransaction):
+    """The SQL stores' transaction in SQLite's spelling."""
 
+    def _upsert(self, table, columns, values):
+        self._conn.execute('INSERT OR REPLACE INTO %s (%s) VALUES (%s)'
+                           % (table, ', '.join(columns), ', '.join('?' * len(columns))), values)
 
-class SqliteTransaction(InventoryTransaction):
-
-    def __init__(self, conn, write):
-        self._conn = conn
-        self._write = write
-
-    def _one(self, sql, params):
-        row = self._conn.execute(sql, params).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def _all(self, sql, params=()):
-        return [json.loads(row[0]) for row in self._conn.execute(sql, params)]
-
-    # Profiles: the same shape in two tables (names are constants, never user input).
-    def _put_profile(self, table, profile):
-        self._writable()
-        self._conn.execute('INSERT OR REPLACE INTO %s (name, data) VALUES (?, ?)' % table,
-                           (record_key(profile, 'name'), _dumps(profile)))
-
-    def _delete_profile(self, table, name):
-        self._writable()
-        return self._conn.execute('DELETE FROM %s WHERE name = ?' % table, (name,)).rowcount > 0
-
-    def get_ra_profile(self, name):
-        return self._one('SELECT data FROM ra_profiles WHERE name = ?', (name,))
-
-    def put_ra_profile(self, profile):
-        self._put_profile('ra_profiles', profile)
-
-    def delete_ra_profile(self, name):
-        return self._delete_profile('ra_profiles', name)
-
-    def list_ra_profiles(self):
-        return self._all('SELECT data FROM ra_profiles ORDER BY name')
-
-    def get_token_profile(self, name):
-        return self._one('SELECT data FROM token_profiles WHERE name = ?', (name,))
-
-    def put_token_profile(self, profile):
-        self._put_profile('token_profiles', profile)
-
-    def delete_token_profile(self, name):
-        return self._delete_profile('token_profiles', name)
-
-    def list_token_profiles(self):
-        return self._all('SELECT data FROM token_profiles ORDER BY name')
-
-    # Certificates
-    def get_certificate(self, uuid):
-        return self._one('SELECT data FROM certificates WHERE uuid = ?', (uuid,))
-
-    def put_certificate(self, record):
-        self._writable()
-        columns = ('uuid',) + CERTIFICATE_COLUMNS + ('data',)
-        values = [record_key(record, 'uuid')] + [record.get(c) for c in CERTIFICATE_COLUMNS]
-        self._conn.execute('INSERT OR REPLACE INTO certificates (%s) VALUES (%s)'
-                           % (', '.join(columns), ', '.join('?' * len(columns))),
-                           values + [_dumps(record)])
-
-    def delete_certificate(self, uuid):
-        self._writable()
-        return self._conn.execute('DELETE FROM certificates WHERE uuid = ?', (uuid,)).rowcount > 0
+    def _insert_event(self, columns, values):
+        return self._conn.execute('INSERT INTO events (%s) VALUES (%s)'
+                                  % (', '.join(columns), ', '.join('?' * len(columns))), values).lastrowid
 
     def find_certificates(self, *args, **filters):
         sql, params = find_sql(*args, **filters)  # same signature as the base class
         return self._all(sql, params)
-
-    # Events
-    def add_event(self, event):
-        """Append ``event``; returns the id the store gave it."""
-        self._writable()
-        event = dict(event)
-        event.pop('id', None)
-        cursor = self._conn.execute(
-            'INSERT INTO events (%s, data) VALUES (%s, ?)'
-            % (', '.join(EVENT_COLUMNS), ', '.join('?' * len(EVENT_COLUMNS))),
-            [event.get(c) for c in EVENT_COLUMNS] + [_dumps(event)])
-        return cursor.lastrowid
-
-    def list_events(self, certificate_uuid=None, limit=None):
-        where, params = '', []
-        if certificate_uuid is not None:
-            where, params = 'WHERE certificate_uuid = ?', [certificate_uuid]
-        # The newest ``limit`` events, returned oldest first like the full log.
-        sql = 'SELECT id, data FROM events %s ORDER BY id DESC' % where
-        if limit is not None:
-            sql += ' LIMIT ?'
-            params.append(int(limit))
-        events = []
-        for row_id, data in self._conn.execute(sql, params):
-            event = json.loads(data)
-            event['id'] = row_id
-            events.append(event)
-        events.reverse()
-        return events
 
 
 def find_sql(uuid=None, ra_profile=None, state=None, states=None, identity=None, serial=None,
              fingerprint_sha256=None, spki_sha256=None, subject=None, labels=None,
              not_after_before=None, renewed_from=None, rekeyed_from=None):
     """(sql, params) for find_certificates; separate so tests can EXPLAIN it."""
-    where, params = [], []
-    equal = (('uuid', uuid), ('ra_profile', ra_profile), ('state', state),
-             ('identity', identity), ('serial', serial),
-             ('fingerprint_sha256', fingerprint_sha256), ('spki_sha256', spki_sha256),
-             ('subject', subject), ('renewed_from', renewed_from), ('rekeyed_from', rekeyed_from))
-    for column, value in equal:
-        if value is not None:
-            where.append('%s = ?' % column)
-            params.append(value)
-    if states is not None:
-        states = [states] if isinstance(states, str) else list(states)
-        where.append('state IN (%s)' % ', '.join('?' * len(states)) if states else '0')
-        params.extend(states)
-    if not_after_before is not None:
-        # A plain range on the indexed column: the due sweep reads only what is due.
-        where.append('not_after < ?')
-        params.append(not_after_before)
+    if isinstance(states, str):
+        states = [states]
+    where, params = sql_filters(uuid=uuid, ra_profile=ra_profile, state=state, states=states or None,
+                                identity=identity, serial=serial, fingerprint_sha256=fingerprint_sha256,
+                                spki_sha256=spki_sha256, subject=subject, not_after_before=not_after_before,
+                                renewed_from=renewed_from, rekeyed_from=rekeyed_from)
+    if states is not None and not states:
+        where.append('0')  # no state at all: nothing matches
     for key, value in sorted((labels or {}).items()):
         # json_each takes any label key as data, so no JSON-path quoting is needed.
         where.append("EXISTS (SELECT 1 FROM json_each(certificates.data, '$.labels') "

@@ -24,6 +24,7 @@ import os
 import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import without_password
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.jsonfile import JsonStore
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sqlite import SqliteStore
 
@@ -95,7 +96,7 @@ def parse(inventory):
             return 'postgresql', inventory
         if rest.startswith('//'):
             raise InventoryError("The inventory %s has an unknown scheme %r."
-                                 % (_without_password(inventory), scheme),
+                                 % (without_password(inventory), scheme),
                                  "Use one of: " + FORMS % default_path() + ".")
     kind = 'json' if inventory.lower().endswith('.json') else 'sqlite'
     return kind, os.path.abspath(os.path.expanduser(inventory))
@@ -120,23 +121,12 @@ def open_store(inventory=None, password=None):
     return postgresql.PostgresqlStore(target, password=password)
 
 
-def _without_password(url):
-    """``url`` with any password (user:password@ or a password= parameter) removed."""
-    match = re.match(r'^([A-Za-z][A-Za-z0-9+.-]*://)([^?#]*)(.*)$', url, re.S)
-    if match and '@' in match.group(2):
-        scheme, head, query = match.groups()
-        # The last @ before the query: an unencoded password may hold '@' or '/'.
-        userinfo, hostpath = head.rsplit('@', 1)
-        url = '%s%s@%s%s' % (scheme, userinfo.split(':', 1)[0], hostpath, query)
-    return re.sub(r'([?&;]password=)[^&;#]*', r'\1***', url, flags=re.I)
-
-
 def describe(inventory):
     """How to show ``inventory`` to a user: normalised, with no password in it."""
     try:
         kind, target = parse(inventory)
     except InventoryError:
-        return _without_password((inventory or '').strip())
+        return without_password((inventory or '').strip())
     if kind == 'postgresql':
-        return _without_password(target)
+        return without_password(target)
     return '%s://%s' % (kind, target)

@@ -35,7 +35,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import traceback
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -49,11 +48,8 @@ try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+except ImportError:  # x509.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
+    pass
 
 # asn1crypto only builds CSRs for hardware signers: imported on first use, since a top-level
 # import costs every module run ~20 ms and ~3 MB (bench/bench_memory.py).

@@ -17,7 +17,6 @@ __metaclass__ = type
 import errno
 import os
 import re
-import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509_utils
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, TokenError
@@ -29,11 +28,8 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import wr
 
 try:
     from cryptography.hazmat.primitives import serialization
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+except ImportError:  # x509.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
+    pass
 
 # No leading dot: temp files are '.<name>...' and a key name must never be a path.
 KEY_NAME_RE = re.compile(r'^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$')

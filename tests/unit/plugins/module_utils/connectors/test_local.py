@@ -136,9 +136,14 @@ def test_revoke_crl(tmp_path):
     good = openssl(*(check + (write(tmp_path / 'kept.pem', kept.certificate_pem),)))
     assert good.returncode == 0, good.stdout + good.stderr
 
-    # Twice is harmless: same entry, no new CRL. By serial works too.
+    # Twice is harmless: same entry, no new CRL. By serial works too, as openssl prints it.
     again = conn.revoke(None, gone.connector_data['serial'], 'superseded', {})
     assert again['already_revoked'] and again['crl_number'] == facts['crl_number']
+    serial = int(gone.connector_data['serial'], 16)
+    for spelling in ('0x%X' % serial, ':'.join('%02X' % b for b in serial.to_bytes(16, 'big')), serial):
+        assert conn.revoke(None, spelling, 'superseded', {})['already_revoked']
+    with pytest.raises(InputError, match='not hexadecimal'):
+        conn.revoke(None, 'xyz', 'superseded', {})
     # 'unspecified' carries no reason code (RFC 5280 5.3.1); invalidity date is kept.
     facts2 = conn.revoke(kept.certificate_pem, None, 'unspecified', {'invalidity_date': '2026-01-02T03:04:05Z'})
     assert facts2['crl_number'] == facts['crl_number'] + 1

@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the embedded CA issued: issued/<serial>.pem and the index issued.jsonl.
+
+The index is how a crash is recovered: a certificate signed but never recorded in the
+inventory is found again by the inventory record's uuid (``find``). The PEM is written
+before its index line, so an index entry always has its PEM; a line torn by a crash
+belongs to a certificate that was never returned, and is skipped.
+
+Serial numbers (CA and leaves) are 127-bit positive integers with the top bit set:
+126 random bits (CA/B Forum asks for 64), never zero, always 32 hex digits, and they
+encode in 16 DER octets (within RFC 5280's 20). They are written as lowercase hex.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import json
+import os
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import layout as layoutlib
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import serial_hex, write_atomic
+
+
+def random_serial():
+    return (int.from_bytes(os.urandom(16), 'big') >> 1) | (1 << 126)
+
+
+class IssuedIndex(object):
+
+    def __init__(self, layout):
+        self.layout = layout
+        self._serials = None   # serials of issued.jsonl read so far (see serials())
+        self._serials_at = 0   # ... up to this byte offset
+
+    def entries(self):
+        """All whole index entries, oldest first."""
+        try:
+            with open(self.layout.index) as handle:
+                lines = handle.read().splitlines()
+        except (IOError, OSError) as exc:
+            if exc.errno == errno.ENOENT:
+                return []
+            raise
+        entries = []
+        for line in lines:
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                continue  # a line torn by a crash: its certificate was never returned
+        return entries
+
+    def serials(self):
+        """Serials in issued.jsonl. Called under the lock, where the file only grows: only the
+        lines appended since the last call are read, so bulk issuance stays linear."""
+        path = self.layout.index
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if self._serials is None or size < self._serials_at:
+            self._serials, self._serials_at = set(), 0
+        if size > self._serials_at:
+            with open(path, 'rb') as handle:
+                handle.seek(self._serials_at)
+                data = handle.read()
+            end = data.rfind(b'\n') + 1  # whole lines only; a torn tail is read again next time
+            for line in data[:end].splitlines():
+                try:
+                    self._serials.add(json.loads(line).get('serial'))
+                except (ValueError, AttributeError):
+                    continue  # a line torn by a crash: its certificate was never returned
+            self._serials_at += end
+        return self._serials
+
+    def new_serial(self):
+        """A random serial not in the index. Caller holds the lock."""
+        known = self.serials()
+        serial = random_serial()
+        while serial_hex(serial) in known:  # 2^-126 per try; cheap to rule out anyway
+            serial = random_serial()
+        return serial
+
+    def record(self, serial, certificate_pem, entry, sync=True):
+        """Write issued/<serial>.pem, then append ``entry`` (with its serial) to the index.
+        Caller holds the lock. ``sync=False``: no fsync; the caller syncs once later (batch)."""
+        self.layout.ensure_issued_dir()
+        # The PEM first, then the index line: an index entry always has its PEM.
+        write_atomic(self.layout.issued_pem(serial), certificate_pem, sync=sync)
+        entry = dict(entry, serial=serial)
+        with open(self.layout.index, 'ab+') as index:
+            if index.seek(0, os.SEEK_END):
+                index.seek(-1, os.SEEK_END)
+                if index.read(1) != b'\n':
+                    index.write(b'\n')  # end a line torn by a crash so this one stays whole
+            index.write((json.dumps(entry, sort_keys=True) + '\n').encode('utf-8'))
+            index.flush()
+            if sync:
+                os.fsync(index.fileno())
+
+    def find(self, record_uuid):
+        """(serial hex, PEM text) of the newest certificate issued for ``record_uuid``, or None."""
+        if not record_uuid or not os.path.exists(self.layout.index):
+            return None
+        for entry in reversed(self.entries()):
+            if entry.get('record_uuid') == record_uuid:
+                path = self.layout.issued_pem(entry['serial'])
+                if os.path.exists(path):
+                    return entry['serial'], layoutlib.read(path).decode('ascii')
+        return None

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""local_ca/index.py: serials, issued/<serial>.pem + issued.jsonl, and finding them after a crash."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex, random_serial
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout
+
+PEM = '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n'
+
+
+def index_at(tmp_path):
+    layout = Layout(str(tmp_path / 'ca'))
+    layout.ensure()
+    return IssuedIndex(layout)
+
+
+def test_random_serial_shape():
+    serials = set(random_serial() for _ in range(200))
+    assert len(serials) == 200
+    for serial in serials:
+        # 127 bits, top bit set: always 32 hex digits, positive, 16 DER octets.
+        assert serial.bit_length() == 127
+        assert len('%x' % serial) == 32
+
+
+def test_record_writes_pem_and_line(tmp_path):
+    index = index_at(tmp_path)
+    serial = '%x' % index.new_serial()
+    index.record(serial, PEM % 'AAAA', {'record_uuid': 'u1', 'subject': 'CN=a'})
+    assert (tmp_path / 'ca' / 'issued' / (serial + '.pem')).read_text() == PEM % 'AAAA'
+    lines = (tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [{'record_uuid': 'u1', 'serial': serial, 'subject': 'CN=a'}]
+    assert lines[0] == json.dumps(json.loads(lines[0]), sort_keys=True)  # the format existing files have
+    assert index.serials() == {serial}
+
+
+def test_find_newest_for_record(tmp_path):
+    index = index_at(tmp_path)
+    assert index.find('u1') is None  # no index yet
+    index.record('a1', PEM % 'first', {'record_uuid': 'u1'}, sync=False)
+    index.record('b2', PEM % 'other', {'record_uuid': 'u2'})
+    index.record('c3', PEM % 'second', {'record_uuid': 'u1'})
+    assert index.find('u1') == ('c3', PEM % 'second')
+    assert index.find('u2') == ('b2', PEM % 'other')
+    assert index.find('u3') is None and index.find(None) is None
+    # An entry whose PEM is gone is passed over for an older one that has it.
+    (tmp_path / 'ca' / 'issued' / 'c3.pem').unlink()
+    assert index.find('u1') == ('a1', PEM % 'first')
+
+
+def test_torn_line_from_a_crash(tmp_path):
+    index = index_at(tmp_path)
+    index.record('a1', PEM % 'a', {'record_uuid': 'u1'})
+    path = tmp_path / 'ca' / 'issued.jsonl'
+    with open(str(path), 'a') as handle:
+        handle.write('{"record_uuid": "u2", "ser')  # the process died mid-line
+    fresh = IssuedIndex(index.layout)
+    assert fresh.serials() == {'a1'}
+    assert [e['serial'] for e in fresh.entries()] == ['a1']
+    fresh.record('b2', PEM % 'b', {'record_uuid': 'u3'})
+    lines = path.read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])['serial'] == 'b2'  # the torn line was ended
+    assert [e['serial'] for e in fresh.entries()] == ['a1', 'b2']
+    assert fresh.serials() == {'a1', 'b2'}
+    assert fresh.find('u3') == ('b2', PEM % 'b')
+
+
+def test_serials_read_incrementally_and_see_other_writers(tmp_path):
+    mine = index_at(tmp_path)
+    other = IssuedIndex(mine.layout)  # another process on the same directory
+    mine.record('a1', PEM % 'a', {})
+    assert mine.serials() == {'a1'}
+    other.record('b2', PEM % 'b', {})
+    assert mine.serials() == {'a1', 'b2'}
+    # A shorter file (restored from a backup) is read again from the start.
+    (tmp_path / 'ca' / 'issued.jsonl').write_text(json.dumps({'serial': 'c3'}) + '\n')
+    assert mine.serials() == {'c3'}
+    assert '%x' % mine.new_serial() not in mine.serials()
