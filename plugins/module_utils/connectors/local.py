@@ -24,6 +24,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.crl import 
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout, default_directory
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.lock import DirectoryLock
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import publish as publishlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.signing import CLOCK_SKEW, public_key, sign
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     KEY_TYPES, iso, parse_serial, secrets_with_fallbacks, serial_hex, utcnow)
@@ -56,6 +57,12 @@ class LocalConnector(Connector):
         'validity_days': 'Default validity of issued certificates (default 90).',
         'crl_validity_days': 'Days until a CRL\'s nextUpdate (default 7).',
         'crl_distribution_point': 'URL (or list of URLs) of the CRL, put in issued certificates.',
+        'crl_refresh': "Share of a CRL's lifetime after which pki.lifecycle.crl (every renew_due run) "
+                       "re-signs it (default '50%').",
+        'crl_publish_paths': 'Absolute path (or list) on the controller where every CRL signed is also '
+                             'written, e.g. in a web root.',
+        'ca_issuers_url': 'URL (or list of URLs) of the CA certificate, put in issued certificates as '
+                          'AIA caIssuers.',
     }
     SECRETS = {'ca_passphrase': 'Passphrase of the CA private key; a created key is encrypted with it.',
                'ca_pin': 'PIN of the token holding the CA key (ca_token_profile); default token_secrets.pin.'}
@@ -110,6 +117,10 @@ class LocalConnector(Connector):
         self.ca_chain = opts.get('ca_chain')
         cdp = opts.get('crl_distribution_point') or []
         self.crl_urls = [cdp] if isinstance(cdp, str) else list(cdp)
+        aia = opts.get('ca_issuers_url') or []
+        self.ca_issuers_urls = [aia] if isinstance(aia, str) else list(aia)
+        self.crl_refresh = publishlib.parse_refresh(opts.get('crl_refresh'))
+        self.crl_publish_paths = publishlib.publish_paths(opts.get('crl_publish_paths'))
         # lifecycle applies SECRET_ENV; read it here too so the class works on its own.
         passphrase = secrets_with_fallbacks(self.secrets, {'ca_passphrase': PASSPHRASE_ENV}).get('ca_passphrase')
         self.lock = DirectoryLock(self.layout)
@@ -119,7 +130,8 @@ class LocalConnector(Connector):
             chain=self.ca_chain, passphrase=passphrase, key_store=self.key_store, key_name=self.ca_key_name,
             token_profile=self.ca_token_profile)
         self.index = IssuedIndex(self.layout)
-        self.revocations = Revocations(self.layout, self.lock, self.crl_validity_days)
+        self.revocations = Revocations(self.layout, self.lock, self.crl_validity_days,
+                                       refresh_share=self.crl_refresh, publish_paths=self.crl_publish_paths)
 
     @staticmethod
     def _positive_int(name, value, default):
@@ -203,6 +215,11 @@ class LocalConnector(Connector):
             builder = builder.add_extension(x509.CRLDistributionPoints([
                 x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None)
                 for u in self.crl_urls]), critical=False)
+        if self.ca_issuers_urls:
+            builder = builder.add_extension(x509.AuthorityInformationAccess([
+                x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS,
+                                       x509.UniformResourceIdentifier(u))
+                for u in self.ca_issuers_urls]), critical=False)
         with self.lock:  # inside batch() it is held already: then this nests
             serial = self.index.new_serial()
             cert = sign(builder.serial_number(serial), ca_key)
@@ -275,7 +292,14 @@ class LocalConnector(Connector):
             raise InputError('Nothing to revoke: give the certificate PEM or its serial.')
         return self.revocations.revoke(ca, serial, reason, invalidity)
 
+    SIGNS_CRL = True
+
+    def crl(self, refresh=False, dry_run=False):
+        """Re-sign the CRL when asked or past crl_refresh of its lifetime; publish it."""
+        if dry_run and not self.layout.exists():
+            return {'signed': True, 'crl_pem': '', 'published': [self.layout.crl] + self.crl_publish_paths}
+        return self.revocations.keep(self._open(), refresh=refresh, dry_run=dry_run)
+
     def crl_pem(self, refresh=False):
-        """The current CRL PEM. Re-signed when asked, missing, or past half its validity, so a
-        periodic run (e.g. renew_due) keeps it from expiring."""
+        """The current CRL PEM, re-signed first when asked or past crl_refresh of its lifetime."""
         return self.revocations.current_pem(self._open(), refresh)
