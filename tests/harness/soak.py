@@ -42,12 +42,14 @@ from harness.nginx import Nginx, served_certificate
 from harness.playbook import REPO_ROOT, PlaybookRun
 
 PROFILE = "soak"
+CRL_HOST = "crl.test"
 
 
 @dataclass
 class Figures:
     days: int = 0
     playbook_runs: int = 0
+    renewal_runs: int = 0
     issued: int = 0
     renewed: int = 0
     rekeyed: int = 0
@@ -123,6 +125,7 @@ class Soak:
         self.awx_playbook = self.work / "project" / "renew_due.yml"
         self.awx_playbook.write_text(project_pb)
         self.hosts_file = self.work / "hosts.yml"
+        self.crl_web_root = self.work / "hosts" / CRL_HOST / "www" / "pki"
         for _ in range(hosts):
             self._new_host_name()
 
@@ -149,10 +152,10 @@ class Soak:
                 "certificate_deploy_dir": str(self.root(host)),
                 "certificate_ra_profile": self.profile,
                 "certificate_reload_command": self.webs[host].reload_command,
-                # a CRL copy where the host's relying parties fetch it (the web root)
-                "renewal_crl_dir": str(self.root(host) / "crl"),
             }
-        self.sshd.inventory_for(self.active + self.gone, host_vars=host_vars,
+        # the web server relying parties fetch the CRL from (its web root): no certificate of its own
+        host_vars[CRL_HOST] = {"renewal_crl_dir": str(self.crl_web_root)}
+        self.sshd.inventory_for(self.active + self.gone + [CRL_HOST], host_vars=host_vars,
                                 group_vars={"ansible_pipelining": True}, path=self.hosts_file)
 
     # ------------------------------------------------------------------ runs
@@ -165,13 +168,24 @@ class Soak:
         self.figures.playbook_runs += 1
         if run.rc != 0:
             raise SoakFailure(f"{self.when()}: {what} failed\n{run.summary()}")
+        self._account(before, reloads, what)
+        return run
+
+    def _account(self, before: dict, reloads: dict, what: str) -> None:
+        """Each nginx reloaded exactly once if its files changed during the run, else never."""
         for host in self.active:
+            if host not in before:
+                continue
             changed = self._files(host) != before[host]
             delta = self.webs[host].reload_count() - reloads[host]
+            for _ in range(20):   # the master logs the SIGHUP a moment after `nginx -s reload` returns
+                if delta >= (1 if changed else 0):
+                    break
+                time.sleep(0.1)
+                delta = self.webs[host].reload_count() - reloads[host]
             self.check(delta == (1 if changed else 0),
                        f"{what}: {host} files {'changed' if changed else 'unchanged'}, nginx reloaded {delta} time(s)")
             self.figures.reloads += delta
-        return run
 
     def _files(self, host: str) -> tuple:
         root = self.root(host)
@@ -190,24 +204,22 @@ class Soak:
         return self.playbook(play, what, limit=",".join(hosts), extra_vars=extra_vars or None)
 
     # ------------------------------------------------------------------ events
-    def events_for(self, day: int) -> list[tuple[str, str]]:
-        """The day's events: first occurrences on fixed days (so 30 days see each), then random."""
-        fixed = {3: "rekey", 5: "revoke", 9: "decommission", 12: "commission"}
-        out = []
-        if day in fixed:
-            out.append(fixed[day])
-        elif day > 12:
+    def schedule(self, days: int) -> dict[int, str]:
+        """Which event happens on which day: first occurrences on fixed days (so 30 days see
+        each), then random (seeded)."""
+        out = {3: "rekey", 5: "revoke", 9: "decommission", 12: "commission"}
+        for day in range(13, days + 1):
             r = self.rng.random()
-            if r < 0.05:
-                out.append("rekey")
-            elif r < 0.09:
-                out.append("revoke")
-            elif r < 0.11:
-                out.append("decommission")
-            elif r < 0.15:
-                out.append("commission")
+            for limit, kind in ((0.05, "rekey"), (0.09, "revoke"), (0.11, "decommission"), (0.15, "commission")):
+                if r < limit:
+                    out[day] = kind
+                    break
+        return {d: k for d, k in out.items() if d <= days}
+
+    def events_for(self, day: int, schedule: dict[int, str]) -> list[tuple[str, str]]:
+        """The day's event with its host, picked among the hosts active that day."""
         events = []
-        for kind in out:
+        for kind in [schedule[day]] if day in schedule else []:
             if kind == "decommission" and len(self.active) <= 2:
                 kind = "commission"
             if kind == "commission" and len(self.active) >= self.max_hosts:
@@ -368,6 +380,7 @@ class Soak:
     def renewal_job(self) -> PlaybookRun:
         """The scheduled job exactly as docs/awx.md writes it."""
         self.decided_at = self.now()
+        self.figures.renewal_runs += 1
         return self.playbook(str(self.awx_playbook), "the AWX renewal job", extra_vars=self.awx_vars)
 
 
@@ -386,7 +399,7 @@ class EmbeddedCASoak(Soak):
         return (self.ca_dir / "crl.pem").read_bytes()
 
     def host_crl(self, host: str) -> Path:
-        return self.root(host) / "crl" / f"{self.profile}.crl"
+        return self.crl_web_root / f"{self.profile}.crl"   # what the host's relying parties fetch
 
     def setup(self) -> None:
         self.clock.set_days(0)
@@ -412,20 +425,99 @@ class EmbeddedCASoak(Soak):
 
     # ------------------------------------------------------------------ calendar
     def run(self, days: int, progress: Callable[[str], None] | None = None) -> Figures:
+        """Day 0: setup. Every day: its event (its own playbook run), then the renewal job, then
+        the checks. Days without an event between two events run in ONE ansible-playbook (the
+        job's plays imported once per day), which waits on a FIFO after each day while this
+        process checks it and moves the calendar: the same runs, without an ansible-playbook
+        start and new SSH connections per day."""
         t0 = time.monotonic()
+        schedule = self.schedule(days)
         self.setup()
-        for day in range(0, days + 1):
+        day = 0
+        while day <= days:
             self.day = day
             self.clock.set_days(day)
-            for kind, host in self.events_for(day):
+            for kind, host in self.events_for(day, schedule):
                 self.do_event(kind, host)
-            self.renewal_job()
-            self.check_day()
-            self.figures.days = day
-            if progress and (day % 10 == 0 or day == days):
-                progress(f"day {day}: {json.dumps(self.figures.as_dict())}")
+            last = day
+            while last + 1 <= days and last + 1 not in schedule and last - day < self.batch_days - 1:
+                last += 1
+            self.run_days(day, last, progress, days)
+            day = last + 1
         self.figures.seconds = time.monotonic() - t0
         return self.figures
+
+    batch_days = 60
+
+    def run_days(self, first: int, last: int, progress: Callable[[str], None] | None, total: int) -> None:
+        import subprocess as sp
+
+        from harness.playbook import ansible_bin, ansible_env
+
+        sync = self.work / "sync"
+        sync.mkdir(exist_ok=True)
+        plays = []
+        for day in range(first, last + 1):
+            fifo = sync / f"day-{day}"
+            if not fifo.exists():
+                os.mkfifo(fifo)
+            plays.append({"ansible.builtin.import_playbook": str(self.awx_playbook)})
+            plays.append({"name": f"Day {day} is checked (the soak reads the FIFO's other end)",
+                          "hosts": "localhost", "gather_facts": False, "tasks": [{
+                              "name": "Wait for the checks", "ansible.builtin.command": f"cat {fifo}",
+                              "register": "soak_checked", "changed_when": False,
+                              "failed_when": "soak_checked.stdout != 'ok'"}]})
+        book = sync / f"days-{first}-{last}.yml"
+        book.write_text(json.dumps(plays, indent=1))
+        extra = sync / "extra_vars.json"
+        extra.write_text(json.dumps(self.awx_vars))
+        log = open(sync / f"days-{first}-{last}.log", "w")
+        argv = [ansible_bin(), str(book), "-i", str(self.hosts_file), "-e", f"@{extra}"]
+        proc = sp.Popen(argv, stdout=log, stderr=sp.STDOUT, stdin=sp.DEVNULL, cwd=str(sync),
+                        env=ansible_env(None, self.env), start_new_session=True)
+        self.figures.playbook_runs += 1
+        try:
+            for day in range(first, last + 1):
+                self.day = day
+                before = {h: self._files(h) for h in self.active}
+                reloads = {h: self.webs[h].reload_count() for h in self.active}
+                self.decided_at = self.now()
+                fd = self._open_fifo(sync / f"day-{day}", proc, sync / f"days-{first}-{last}.log")
+                try:
+                    self._account(before, reloads, f"the AWX renewal job of day {day}")
+                    self.check_day()
+                    self.figures.days = day
+                    self.figures.renewal_runs += 1
+                    if progress and (day % 10 == 0 or day == total):
+                        progress(f"day {day}: {json.dumps(self.figures.as_dict())}")
+                    if day < last:   # the next day's run starts when the FIFO is written
+                        self.clock.set_days(day + 1)
+                        time.sleep(1.2)   # libfaketime in ansible-playbook re-reads the offset after 1 s
+                    os.write(fd, b"ok")
+                finally:
+                    os.close(fd)
+            rc = proc.wait(timeout=600)
+            if rc != 0:
+                raise SoakFailure(f"{self.when()}: the renewal runs of days {first}-{last} ended with rc={rc}\n"
+                                  + (sync / f"days-{first}-{last}.log").read_text()[-4000:])
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+            log.close()
+
+    def _open_fifo(self, fifo: Path, proc, log: Path) -> int:
+        """Open the FIFO for writing once ansible-playbook reads it (= the day's run is done)."""
+        while True:
+            try:
+                return os.open(str(fifo), os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != 6:   # ENXIO: no reader yet
+                    raise
+            if proc.poll() is not None:
+                raise SoakFailure(f"{self.when()}: ansible-playbook ended (rc={proc.returncode}) before the day's "
+                                  f"checks\n" + log.read_text()[-6000:])
+            time.sleep(0.1)
 
 
 class OpenBaoSoak(Soak):
