@@ -191,6 +191,12 @@ class LocalConnector(Connector):
             ['server_auth', 'client_auth'] if eku is None else eku)})
         now = utcnow()
         not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
+        data = {}
+        if not_after < now + datetime.timedelta(days=days):
+            # Near the CA's end of life every certificate gets shorter: say so while there is time.
+            data['warning'] = ('The embedded CA %s expires at %s, before the %d days asked: the certificate '
+                               'ends then. Roll the CA over before it expires (docs/connectors/local.md, '
+                               '"CA rollover").' % (ca_cert.subject.rfc4514_string(), iso(not_after), days))
         try:
             ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
             aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
@@ -229,7 +235,7 @@ class LocalConnector(Connector):
                 'not_after': iso(not_after), 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
             }, sync=not self._batching)
         return Issued(cert_pem, self.authority.chain_pems(ca_cert),
-                      {'serial': serial_hex(serial), 'ca_directory': self.directory})
+                      dict(data, serial=serial_hex(serial), ca_directory=self.directory))
 
     @contextlib.contextmanager
     def batch(self):
