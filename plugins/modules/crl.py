@@ -31,31 +31,24 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.ACTIONGROUPS
+  - pki.lifecycle.attributes
+  - pki.lifecycle.attributes.controller
   - pki.lifecycle.inventory
   - pki.lifecycle.secrets
 attributes:
   check_mode:
-    support: full
     details: Nothing is signed or written; RV(crls) says which CRLs would be re-signed.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
-    details: The controller.
-  action_group:
-    support: full
-    membership:
-      - pki.lifecycle.certificates
 requirements:
-  - cryptography
-seealso:
-  - module: pki.lifecycle.certificate_revoke
-  - module: pki.lifecycle.ra_profile
+  - python >= 3.9
+  - cryptography >= 41
+notes:
+  - "The module runs on the controller, where the inventory and the CA directory are.
+    Use it in a play on C(localhost) or with C(delegate_to: localhost); the renewal role does
+    that for you."
 author:
-  - pki.lifecycle contributors
+  - pki.lifecycle contributors (@pki-lifecycle)
 '''
 
 EXAMPLES = r'''
