@@ -105,6 +105,12 @@ crls:
       description: The paths on the controller the CRL was written to (the CA directory's crl.pem first).
       type: list
       elements: str
+    ca_expired:
+      description:
+        - True when the CA itself has expired (for example retired by a rollover); its CRL is then left
+          as it is, since every certificate it issued has expired too.
+      type: bool
+      returned: when the CA has expired
 changed:
   description: Whether a CRL was re-signed (in check mode, whether one would be).
   returned: always

@@ -58,6 +58,8 @@ class Figures:
     commissioned: int = 0
     reloads: int = 0
     crls_signed: int = 0
+    rollovers: int = 0
+    ca_end_warnings: int = 0
     checks: int = 0
     seconds: float = 0.0
     log: list = field(default_factory=list)
@@ -168,6 +170,7 @@ class Soak:
         self.figures.playbook_runs += 1
         if run.rc != 0:
             raise SoakFailure(f"{self.when()}: {what} failed\n{run.summary()}")
+        self.figures.ca_end_warnings += (run.stdout + run.stderr).count("[WARNING]: The embedded CA")
         self._account(before, reloads, what)
         return run
 
@@ -245,6 +248,8 @@ class Soak:
             self.webs[host].stop()   # the service goes away with its host
             self.check(not (self.root(host) / f"{host}.crt").exists(), f"decommission left {host}'s files")
             self.figures.decommissioned += 1
+        elif kind == "rollover":
+            self.rollover()
         elif kind == "commission":
             host = self._new_host_name()
             self._write_hosts()
@@ -292,6 +297,13 @@ class Soak:
         """The CRL file a relying party on ``host`` checks against."""
         raise NotImplementedError
 
+    def crls(self) -> dict[str, bytes]:
+        """RA profile -> its CA's current CRL."""
+        return {self.profile: self.ca_crl()}
+
+    def ca_expired(self, profile: str) -> bool:
+        return False
+
     def window(self, cert: x509.Certificate) -> dt.timedelta:
         """How long before notAfter the renewal window opens (the RA profile's renew_before)."""
         return (cert.not_valid_after_utc - cert.not_valid_before_utc) / 3
@@ -337,15 +349,20 @@ class Soak:
         self.records_seen |= new_records
         self.revoked_seen |= newly_revoked
 
-        # the CRL: fresh, exactly the revoked serials
-        crl_pem = self.ca_crl()
-        crl = x509.load_pem_x509_crl(crl_pem)
-        self.check(crl.next_update_utc > now, f"CRL nextUpdate {crl.next_update_utc} is not after {now}")
-        listed = sorted("%x" % e.serial_number for e in crl)
-        revoked = sorted(r["serial"].lower().replace(":", "").lstrip("0") for r in records if r["state"] == "revoked")
-        self.check(listed == revoked, f"CRL lists {listed}, the inventory has revoked {revoked}")
-        number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-        self.figures.crls_signed = max(self.figures.crls_signed, number)
+        # the CRLs: fresh, exactly the revoked serials of each CA
+        crls = self.crls()
+        signed = 0
+        for profile, pem in sorted(crls.items()):
+            crl = x509.load_pem_x509_crl(pem)
+            if not self.ca_expired(profile):
+                self.check(crl.next_update_utc > now, f"{profile}: CRL nextUpdate {crl.next_update_utc} is not after {now}")
+            listed = sorted("%x" % e.serial_number for e in crl)
+            revoked = sorted(r["serial"].lower().replace(":", "").lstrip("0") for r in records
+                             if r["state"] == "revoked" and r["ra_profile"] == profile)
+            self.check(listed == revoked, f"{profile}: CRL lists {listed}, the inventory has revoked {revoked}")
+            signed += crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+        self.figures.crls_signed = max(self.figures.crls_signed, signed)
+        crl_pem = b"".join(pem for _profile, pem in sorted(crls.items()))
         ca_pem = self.ca_file()
 
         for host in self.active:
@@ -353,7 +370,7 @@ class Soak:
             cert_file = root / f"{host}.crt"
             published = self.host_crl(host)
             self.check(published.exists(), f"no CRL published on {host} at {published}")
-            self.check(published.read_bytes() == crl_pem, f"the CRL on {host} is not the CA's current CRL")
+            self.check(published.read_bytes() == crl_pem, f"the CRL(s) {host} fetches are not the CAs' current ones")
             out = self.openssl("verify", "-crl_check", "-CAfile", ca_pem, "-CRLfile", str(published),
                                "-untrusted", str(root / f"{host}.chain.crt"), str(cert_file))
             self.check(out.returncode == 0 and ": OK" in out.stdout,
@@ -391,37 +408,90 @@ class EmbeddedCASoak(Soak):
         self.leaf_days, self.crl_days, self.ca_days = leaf_days, crl_days, ca_days
         super().__init__(*args, **kwargs)
         self.ca_dir = self.work / "ca"
+        self.ca_dirs = {self.profile: self.ca_dir}   # every CA the relying parties trust (rollover: two)
+        self.warnings: list[str] = []
 
     def ca_file(self) -> str:
-        return str(self.ca_dir / "ca.pem")
+        bundle = self.work / "trusted-cas.pem"   # what relying parties trust: every CA not expired
+        bundle.write_bytes(b"".join((d / "ca.pem").read_bytes() for p, d in sorted(self.ca_dirs.items())
+                                    if not self.ca_expired(p)))
+        return str(bundle)
 
-    def ca_crl(self) -> bytes:
-        return (self.ca_dir / "crl.pem").read_bytes()
+    def ca_expired(self, profile: str) -> bool:
+        cert = x509.load_pem_x509_certificate((self.ca_dirs[profile] / "ca.pem").read_bytes())
+        return cert.not_valid_after_utc <= self.now()
+
+    def crls(self) -> dict[str, bytes]:
+        return {p: (d / "crl.pem").read_bytes() for p, d in self.ca_dirs.items()}
 
     def host_crl(self, host: str) -> Path:
-        return self.crl_web_root / f"{self.profile}.crl"   # what the host's relying parties fetch
+        """What the host's relying parties fetch from the web host: every published CRL, in one file."""
+        both = self.work / "fetched-crls.pem"
+        both.write_bytes(b"".join((self.crl_web_root / f"{p}.crl").read_bytes()
+                                  for p in sorted(self.ca_dirs) if (self.crl_web_root / f"{p}.crl").exists()))
+        return both
 
-    def setup(self) -> None:
-        self.clock.set_days(0)
-        self._write_hosts()
-        play = f"""
-- name: The embedded CA
+    def _ca_play(self, profile: str, directory: Path) -> str:
+        return f"""
+- name: The embedded CA {profile}
   hosts: localhost
   gather_facts: false
   module_defaults:
     group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
   roles:
     - role: pki.lifecycle.local_ca
-      local_ca_ra_profile: {self.profile}
-      local_ca_directory: "{self.ca_dir}"
-      local_ca_subject: CN=Soak CA
+      local_ca_ra_profile: {profile}
+      local_ca_directory: "{directory}"
+      local_ca_subject: CN=Soak CA {profile}
       local_ca_validity_days: {self.ca_days}
       local_ca_certificate_validity_days: {self.leaf_days}
       local_ca_crl_validity_days: {self.crl_days}
       local_ca_policy: {{allowed_names: ["**.test"], max_validity_days: {self.leaf_days}}}
 """
-        self.playbook(play, "setup")
+
+    def setup(self) -> None:
+        self.clock.set_days(0)
+        self._write_hosts()
+        self.playbook(self._ca_play(self.profile, self.ca_dir), "setup")
         self.role_run(self.active, "first deployment")
+
+    rollover_days_left = 6   # the CA is rolled over when it has this many days left
+
+    def schedule(self, days: int) -> dict[int, str]:
+        out = super().schedule(days)
+        step = self.ca_days - self.rollover_days_left
+        for day in range(step, days + 1, step):
+            out[day] = "rollover"   # the documented procedure (docs/connectors/local.md, "CA rollover")
+        return out
+
+    def rollover(self) -> None:
+        """docs/connectors/local.md "CA rollover": a new CA (key and certificate) behind a new RA
+        profile, trusted beside the old one; every host re-issued on it in one role run; the old
+        CA's certificates revoked (superseded); its CRL kept fresh until it expires."""
+        old = self.profile
+        new = f"soak{len(self.ca_dirs) + 1}"
+        directory = self.work / f"ca-{new}"
+        self.playbook(self._ca_play(new, directory), f"rollover: the new CA {new}")
+        self.ca_dirs[new] = directory
+        self.profile = new
+        self.awx_vars["renewal_ra_profile"] = new   # the job template's extra variable
+        self._write_hosts()
+        self.role_run(self.active, f"rollover: every host re-issued on {new}")
+        self.playbook(f"""
+- name: The certificates of the old CA {old} are superseded
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
+  tasks:
+    - name: Find them
+      pki.lifecycle.certificate_info: {{ra_profile: {old}, state: [issued]}}
+      register: old_certs
+    - name: Revoke them
+      pki.lifecycle.certificate_revoke: {{certificate: "{{{{ item.uuid }}}}", reason: superseded}}
+      loop: "{{{{ old_certs.certificates }}}}"
+""", f"rollover: the certificates of {old} revoked")
+        self.figures.rollovers += 1
 
     # ------------------------------------------------------------------ calendar
     def run(self, days: int, progress: Callable[[str], None] | None = None) -> Figures:
@@ -498,6 +568,8 @@ class EmbeddedCASoak(Soak):
                 finally:
                     os.close(fd)
             rc = proc.wait(timeout=600)
+            self.figures.ca_end_warnings += (sync / f"days-{first}-{last}.log").read_text().count(
+                "[WARNING]: The embedded CA")
             if rc != 0:
                 raise SoakFailure(f"{self.when()}: the renewal runs of days {first}-{last} ended with rc={rc}\n"
                                   + (sync / f"days-{first}-{last}.log").read_text()[-4000:])

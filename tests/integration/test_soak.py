@@ -17,6 +17,8 @@ from harness.soak import EmbeddedCASoak, OpenBaoSoak
 pytestmark = pytest.mark.server
 
 DAYS = int(os.environ.get("PKI_LIFECYCLE_SOAK_DAYS", "30"))
+# The embedded CA lives 20 days: every soak crosses its end of life, with a rollover 6 days before.
+CA_DAYS = int(os.environ.get("PKI_LIFECYCLE_SOAK_CA_DAYS", "20"))
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_clock_reaches_every_process(shifted_sshd, clock, run_playbook, tmp_path
 
 
 def test_soak_embedded_ca(shifted_sshd, nginx_factory, clock, run_playbook, tmp_path):
-    soak = EmbeddedCASoak(tmp_path / "soak", shifted_sshd, nginx_factory, clock, run_playbook)
+    soak = EmbeddedCASoak(tmp_path / "soak", shifted_sshd, nginx_factory, clock, run_playbook, ca_days=CA_DAYS)
     try:
         figures = soak.run(DAYS, progress=print)
     finally:
@@ -75,6 +77,8 @@ def test_soak_embedded_ca(shifted_sshd, nginx_factory, clock, run_playbook, tmp_
         print("\nsoak figures: " + json.dumps(summary))
     assert figures.days == DAYS
     assert figures.renewed > 0 and figures.revoked > 0 and figures.reloads > 0
+    if DAYS > CA_DAYS:   # the first CA's end of life was crossed: warned, then rolled over
+        assert figures.rollovers >= 1 and figures.ca_end_warnings > 0
 
 
 SECONDS = float(os.environ.get("PKI_LIFECYCLE_SOAK_SECONDS", "150"))

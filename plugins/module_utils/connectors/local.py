@@ -23,6 +23,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.crl import 
     Revocations, check_reason, parse_time)
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout, default_directory
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import read as layout_read
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.lock import DirectoryLock
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import publish as publishlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.signing import CLOCK_SKEW, public_key, sign
@@ -304,6 +305,14 @@ class LocalConnector(Connector):
         """Re-sign the CRL when asked or past crl_refresh of its lifetime; publish it."""
         if dry_run and not self.layout.exists():
             return {'signed': True, 'crl_pem': '', 'published': [self.layout.crl] + self.crl_publish_paths}
+        if self.layout.exists() and os.path.exists(self.layout.crl):
+            ca_cert = x509.load_pem_x509_certificate(layout_read(self.layout.ca_cert))
+            if ca_cert.not_valid_after_utc <= utcnow():
+                # Every certificate of an expired CA has expired too: nothing left to revoke, and
+                # a scheduled run must not fail on a CA retired by a rollover.
+                crl = x509.load_pem_x509_crl(layout_read(self.layout.crl))
+                return dict(publishlib.facts(crl), signed=False, ca_expired=True, crl_pem=x509lib.pem(crl),
+                            published=[self.layout.crl] + self.crl_publish_paths)
         return self.revocations.keep(self._open(), refresh=refresh, dry_run=dry_run)
 
     def crl_pem(self, refresh=False):

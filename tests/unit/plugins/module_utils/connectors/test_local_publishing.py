@@ -78,3 +78,15 @@ def test_issuance_near_the_ca_end_warns(tmp_path):
     assert cert.not_valid_after_utc == ca.not_valid_after_utc
     assert 'expires at' in issued.connector_data['warning'] and 'rollover' in issued.connector_data['warning']
     assert 'warning' not in conn.issue(make_csr('a.example.org'), {}, validity_days=5).connector_data
+
+
+def test_crl_of_an_expired_ca_is_left_alone(tmp_path, monkeypatch):
+    import datetime
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors import local as locallib
+
+    conn = connector(tmp_path, ca_validity_days=2)
+    first = conn.crl()
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+    monkeypatch.setattr(locallib, 'utcnow', lambda: later)
+    out = conn.crl(refresh=True)
+    assert out['ca_expired'] and not out['signed'] and out['crl_number'] == first['crl_number']
