@@ -77,6 +77,7 @@ bench: venv collection $(BENCH_VENV)/.installed
 	$(BIN)/python bench/bench_inventory.py
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_concurrency.py
+	$(BIN)/python bench/bench_discovery.py
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS) tests/output .pytest_cache

@@ -75,8 +75,8 @@ def prepare(directory, count):
                                subject_alt_names=sans, spki_sha256=spki, key_source='csr', csr_pem=csr_pem)
                 record = new_record(ctx, profile, request, {'host': name})
                 record['created_at'] = record['updated_at'] = iso(now - datetime.timedelta(days=80))
-                fill_from_certificate(record, Issued(cert.public_bytes(serialization.Encoding.PEM).decode(),
-                                                               chain, {}))
+                cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+                fill_from_certificate(record, Issued(cert_pem, chain, {}))
                 record['state'] = 'issued'
                 tx.put_certificate(record)
     finally:

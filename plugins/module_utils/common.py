@@ -12,19 +12,11 @@ every module are defined once in ``common_argument_spec()`` (documented by the
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import PkiError
-
-try:
-    import cryptography  # noqa: F401, pylint: disable=unused-import
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+# The one guarded import of cryptography (x509/base.py); x509 imports nothing else unguarded.
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 
 
 def common_argument_spec():

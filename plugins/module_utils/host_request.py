@@ -30,7 +30,9 @@ import os
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509_utils
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PkiError, TokenError
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import KeySpec
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import build_csr
+from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import (
+    build_csr, check_algorithm_for_key_type, request_parts,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.file import FileKeyStore, check_key_name
 
 
@@ -169,10 +171,29 @@ def _check_writable(paths):
                              'Fix its owner or mode, or choose another deploy path.')
 
 
+def _subject(p):
+    return p.get('subject') if p.get('subject') is not None else ''
+
+
+def _spec(p):
+    return KeySpec(p.get('key_type') or 'ec', p.get('key_size'), p.get('curve'))
+
+
+def _check_request(p, key_paths):
+    """Refuse bad input before anything is written (directories, keys, CSRs): the key file
+    names, the subject, names and extensions, and the signature algorithm of a key still to
+    be generated (an existing key's is checked when its CSR is built, before it is written)."""
+    for key_path in key_paths:
+        _store_for(key_path, None)
+    request_parts(_subject(p), p.get('subject_alt_names'), p.get('extensions'))
+    if not all(os.path.lexists(key_path) for key_path in key_paths):
+        check_algorithm_for_key_type(_spec(p).key_type, p.get('signature_algorithm'), p.get('digest') or 'sha256')
+
+
 def _key_and_csr(module, p, key_path, csr_path, check_mode):
     """Ensure one key and its CSR; returns a result fragment."""
     store, name, key_path = _store_for(key_path, p.get('passphrase'))
-    spec = KeySpec(p.get('key_type') or 'ec', p.get('key_size'), p.get('curve'))
+    spec = _spec(p)
     signer, key_created = _ensure_key(store, name, key_path, spec, check_mode)
     changed = key_created
     csr_changed = False
@@ -180,8 +201,7 @@ def _key_and_csr(module, p, key_path, csr_path, check_mode):
     spki = None
     if signer is not None:
         spki = x509_utils.spki_sha256(signer.public_key)
-        csr_pem = build_csr(signer, p.get('subject') if p.get('subject') is not None else '',
-                            p.get('subject_alt_names'), extensions=p.get('extensions'),
+        csr_pem = build_csr(signer, _subject(p), p.get('subject_alt_names'), extensions=p.get('extensions'),
                             signature_algorithm=p.get('signature_algorithm'), digest=p.get('digest') or 'sha256')
         old = _read(csr_path)
         if _same_request(old, csr_pem):
@@ -257,6 +277,8 @@ def ensure(module):
     targets = [os.path.abspath(os.path.expanduser(f['path'])) for f in p.get('files') or []]
     if not p.get('files_only'):
         targets += [key_path, csr_path]
+    if not p.get('files_only') and not p.get('commit'):
+        _check_request(p, [key_path, key_path + p['new_suffix']] if p.get('rekey') else [key_path])
     made = _ensure_dirs(module, targets, p.get('dir_mode'), check_mode) if p.get('create_dirs') else []
     _check_writable(targets)
     if p.get('commit'):

@@ -36,7 +36,7 @@ REVOCATION_REASON_CODES = {
     'superseded': 4, 'cessationOfOperation': 5, 'certificateHold': 6, 'privilegeWithdrawn': 9,
     'aACompromise': 10,
 }
-CERTIFICATE_STATES = ('requested', 'issued', 'revoked', 'failed')
+CERTIFICATE_STATES = ('requested', 'issued', 'revoked', 'failed', 'discovered')
 VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid')
 
 # Words that mark a secret; such keys belong in *_secrets, never in stored options.

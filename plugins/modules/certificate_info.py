@@ -45,7 +45,7 @@ options:
       - Only records in one of these states.
     type: list
     elements: str
-    choices: [requested, issued, revoked, failed]
+    choices: [requested, issued, revoked, failed, discovered]
   validation_status:
     description:
       - Only certificates with one of these validation statuses.
@@ -67,6 +67,53 @@ options:
       - Return each certificate's event log (what was done to it, when, by whom, with what result).
     type: bool
     default: false
+  origin:
+    description:
+      - Only certificates first recorded by discovery (V(discovered)) or issued through a profile (V(issued)).
+    type: list
+    elements: str
+    choices: [issued, discovered]
+  location_host:
+    description:
+      - Only certificates found on this host (a location's C(host), an inventory hostname or an endpoint's host).
+    type: str
+  compliance:
+    description:
+      - Check each certificate against its RA profile's policy and the baseline, and return the findings
+        in RV(certificates[].compliance) and a summary in RV(compliance). See the rules in
+        R(docs/discovery.md,https://github.com/pki-lifecycle/pki.lifecycle/blob/main/docs/discovery.md).
+      - Implied by O(compliance_status) and O(compliance_rules).
+    type: bool
+    default: false
+  compliance_status:
+    description:
+      - Only certificates with this compliance status.
+    type: list
+    elements: str
+    choices: [compliant, noncompliant]
+  compliance_rules:
+    description:
+      - Only certificates with a finding for one of these rules.
+    type: list
+    elements: str
+    choices: [weak_key, key_type_not_allowed, weak_signature, validity_too_long, names_not_allowed, missing_san,
+              self_signed_leaf, unknown_issuer, expired, expiring, revoked_deployed]
+  compliance_profile:
+    description:
+      - Check discovered certificates (bound to no RA profile) against this profile's policy too, as
+        if they were adopted into it. Bound certificates are always checked against their own profile.
+    type: str
+  trust_anchors:
+    description:
+      - PEM text or a path to a PEM file with issuers to treat as known for the V(unknown_issuer) rule,
+        besides the RA profiles on the embedded CA and the issuers of certificates issued through a profile.
+    type: str
+  expiring_days:
+    description:
+      - For certificates without a renewal window from their RA profile, the V(expiring) rule fires this
+        many days before the end of validity.
+    type: int
+    default: 30
 extends_documentation_fragment:
   - pki.lifecycle.attributes
   - pki.lifecycle.attributes.controller
@@ -167,9 +214,11 @@ certificates:
       type: str
       sample: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
     state:
-      description: The record's state. V(requested) is written before the CA is called.
+      description:
+        - The record's state. V(requested) is written before the CA is called.
+        - V(discovered) is a certificate found by discovery and bound to no RA profile yet (M(pki.lifecycle.certificate_adopt)).
       type: str
-      choices: [requested, issued, revoked, failed]
+      choices: [requested, issued, revoked, failed, discovered]
       sample: issued
     validation_status:
       description:
@@ -236,6 +285,53 @@ certificates:
       description: Its issuer chain, PEM.
       type: str
       returned: when O(include_pem=true)
+    origin:
+      description: V(discovered) when the record was created by discovery, else V(issued).
+      type: str
+      choices: [issued, discovered]
+    replaceable:
+      description: Adopted from another CA; its renewal issues through the RA profile (M(pki.lifecycle.certificate_adopt)).
+      type: bool
+    locations:
+      description:
+        - Where the certificate was found (M(pki.lifecycle.certificate_discovered)); empty when it never was.
+          A place where it is no longer found is kept with C(status=gone).
+      type: list
+      elements: dict
+      contains:
+        id: {description: "Stable key: C(file:<host>:<path>) or C(endpoint:<host>:<port>/<server name>).", type: str}
+        kind: {description: "V(file) or V(endpoint).", type: str}
+        host: {description: "The inventory hostname (files) or the host contacted (endpoints).", type: str}
+        path: {description: "The file (kind V(file)).", type: str}
+        port: {description: "The port (kind V(endpoint)).", type: int}
+        endpoint: {description: "V(host:port) (kind V(endpoint)).", type: str}
+        server_name: {description: "SNI sent (kind V(endpoint)).", type: str}
+        status: {description: "V(present) or V(gone).", type: str}
+        first_seen: {description: "ISO 8601 UTC.", type: str}
+        last_seen: {description: "ISO 8601 UTC.", type: str}
+        gone_since: {description: "ISO 8601 UTC when gone, else null.", type: str}
+        owner: {description: "File owner.", type: str}
+        group: {description: "File group.", type: str}
+        mode: {description: "File mode (octal string).", type: str}
+        format: {description: "V(pem), V(der), V(pkcs7) or V(pkcs12).", type: str}
+        private_key: {description: "The key found beside the file: C(path), C(matches), C(reason); never the key.", type: dict}
+        protocol: {description: "TLS protocol served (kind V(endpoint)).", type: str}
+        verified: {description: "The served chain verified against the trust anchors given at discovery.", type: bool}
+    compliance:
+      description: The compliance check of this certificate.
+      type: dict
+      returned: when O(compliance), O(compliance_status) or O(compliance_rules) is set
+      contains:
+        status: {description: "V(compliant) or V(noncompliant).", type: str}
+        findings:
+          description: One per rule broken.
+          type: list
+          elements: dict
+          contains:
+            rule: {description: "The rule, e.g. V(weak_key).", type: str}
+            severity: {description: "V(high) or V(medium).", type: str}
+            message: {description: "What is wrong.", type: str}
+            fix: {description: "What to do.", type: str}
     events:
       description: The certificate's event log, oldest first.
       type: list
@@ -266,6 +362,11 @@ certificates:
         ra_profile:
           description: The RA profile at the time.
           type: str
+compliance:
+  description: "Summary over the certificates returned: C(compliant), C(noncompliant), C(rules) (count per rule)."
+  returned: when O(compliance), O(compliance_status) or O(compliance_rules) is set
+  type: dict
+  sample: {"compliant": 10, "noncompliant": 2, "rules": {"weak_key": 1, "expired": 1, "unknown_issuer": 2}}
 counts:
   description: How many certificates were returned, in total and by validation status.
   returned: always
@@ -304,12 +405,22 @@ def main():
             subject=dict(type='raw'),
             ra_profile=dict(type='str'),
             labels=dict(type='dict'),
-            state=dict(type='list', elements='str', choices=['requested', 'issued', 'revoked', 'failed']),
+            state=dict(type='list', elements='str', choices=['requested', 'issued', 'revoked', 'failed', 'discovered']),
             validation_status=dict(type='list', elements='str',
                                    choices=['valid', 'expiring', 'expired', 'revoked', 'invalid']),
             due_within_days=dict(type='int'),
             include_pem=dict(type='bool', default=False),
             include_events=dict(type='bool', default=False),
+            origin=dict(type='list', elements='str', choices=['issued', 'discovered']),
+            location_host=dict(type='str'),
+            compliance=dict(type='bool', default=False),
+            compliance_status=dict(type='list', elements='str', choices=['compliant', 'noncompliant']),
+            compliance_rules=dict(type='list', elements='str', choices=[
+                'weak_key', 'key_type_not_allowed', 'weak_signature', 'validity_too_long', 'names_not_allowed',
+                'missing_san', 'self_signed_leaf', 'unknown_issuer', 'expired', 'expiring', 'revoked_deployed']),
+            compliance_profile=dict(type='str'),
+            trust_anchors=dict(type='str'),
+            expiring_days=dict(type='int', default=30),
         ),
     )
     module.run('info')

@@ -196,9 +196,11 @@ certificate:
       type: str
       sample: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
     state:
-      description: The record's state. V(requested) is written before the CA is called.
+      description:
+        - The record's state. V(requested) is written before the CA is called.
+        - V(discovered) is a certificate found by discovery and bound to no RA profile yet (M(pki.lifecycle.certificate_adopt)).
       type: str
-      choices: [requested, issued, revoked, failed]
+      choices: [requested, issued, revoked, failed, discovered]
       sample: issued
     validation_status:
       description:

@@ -203,3 +203,24 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     if _STARTED:
         started = ", ".join(f"{name} {secs:.2f}s" for name, secs in _STARTED)
         terminalreporter.write_line(f"harness servers started: {started}")
+
+
+# -- module-level tests through pytest-ansible (harness/modules.py)
+
+@pytest.fixture
+def pki_localhost(ansible_adhoc, monkeypatch, tmp_path) -> Any:
+    """Call a module on localhost (local connection, this venv's python) through pytest-ansible."""
+    from harness import modules
+    modules.install_check_mode(monkeypatch)
+    inventory = modules.localhost_inventory(tmp_path / 'pytest-ansible-localhost.ini')
+    return modules.ModuleHost(ansible_adhoc, inventory, 'localhost', connection='local')
+
+
+@pytest.fixture
+def pki_ssh_host(ansible_adhoc, monkeypatch, sshd, tmp_path) -> Any:
+    """Call a module on a host behind the harness's real sshd (name ``web1.test``) through
+    pytest-ansible; the module runs over SSH with this venv's python."""
+    from harness import modules
+    modules.install_check_mode(monkeypatch)
+    inventory = sshd.inventory_for(['web1.test'], path=tmp_path / 'pytest-ansible-ssh.yml')
+    return modules.ModuleHost(ansible_adhoc, inventory, 'web1.test', connection='ssh')

@@ -22,6 +22,8 @@ BENCHES = [
     ('bench_inventory.py', ['== Bench 4: inventory scale', 'due query ms', 'USING INDEX certificates_not_after']),
     ('bench_memory.py', ['== Bench 5: peak RSS', 'issue (force: true)', 'no-change']),
     ('bench_concurrency.py', ['== Bench 6: 6 hosts, forks=3, one SQLite inventory', 'issue/ping']),
+    ('bench_discovery.py', ['== Bench 7a: discovery on one host, files/s', 'find+openssl files/s',
+                            '== Bench 7b: discovery from the controller, endpoints/s', 's_client endpoints/s']),
 ]
 
 

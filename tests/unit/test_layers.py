@@ -26,10 +26,14 @@ BOTTOM = {'errors', 'vocabulary'}  # importable by every layer
 # component (first part of the module_utils path) -> components it may import (besides BOTTOM
 # and itself). Read top to bottom: the picture in README.md.
 LAYERS = {
-    'common': {'lifecycle'},                    # the module glue: PkiModule runs one lifecycle call
+    'common': {'lifecycle', 'x509'},            # the module glue: PkiModule runs one lifecycle call
+                                                # (and reports x509's HAS_CRYPTOGRAPHY first)
     'argspec': set(),                           # argument specs, from the vocabulary
     'host_request': {'x509', 'keys'},           # runs on managed hosts: no inventory, no CA
-    'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory'},
+    'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory', 'discovery', 'compliance', 'report'},
+    'discovery': {'x509'},                      # finds certificates: host files, TLS endpoints; merge rules
+    'compliance': {'policy', 'x509'},           # findings per certificate and rule (derived, not stored)
+    'report': set(),                            # renders one certificate_info result: HTML, CSV, JSON
     'connectors': {'x509', 'keys', 'local_ca'},
     'local_ca': {'x509', 'keys'},               # the embedded CA's storage, used by connectors.local
     'keys': {'x509'},
@@ -53,7 +57,7 @@ PRIVATE_TO = {'local_ca': {'connectors.local'}}
 
 # plugins/<type>/ -> components its files may import.
 PLUGIN_TYPES = {
-    'modules': {'common', 'argspec', 'host_request', 'lifecycle'},
+    'modules': {'common', 'argspec', 'host_request', 'lifecycle', 'discovery'},
     'action': {'common', 'lifecycle'},
     'doc_fragments': set(),
 }
@@ -167,13 +171,14 @@ def test_no_upward_or_sideways_import():
     ('newthing.py', 'from %s import x509' % PREFIX, 'not in the layer picture'),
     ('inventory/sqlite.py', 'def f():\n    from %s.inventory.stores import describe' % PREFIX, 'upward: stores.py'),
     ('connectors/acme.py', 'from .local import _write_atomic', 'sideways: connectors/'),
+    ('keys/pkcs11/objects.py', 'from %s.keys.file import FileKeyStore' % PREFIX, 'sideways: keys/'),
 ])
 def test_checker_finds_breakage(tmp_path, path, source, expected):
     mu = tmp_path / 'plugins' / 'module_utils'
     for name in ('connectors/__init__.py', 'connectors/base.py', 'connectors/local.py', 'connectors/cfssl.py',
                  'inventory/__init__.py', 'inventory/sqlite.py', 'inventory/base.py', 'inventory/stores.py', 'local_ca/__init__.py',
                  'local_ca/layout.py', 'local_ca/index.py', 'lifecycle/__init__.py', 'keys/__init__.py',
-                 'x509.py', 'vocabulary.py'):
+                 'x509/__init__.py', 'vocabulary.py'):
         (mu / name).parent.mkdir(parents=True, exist_ok=True)
         (mu / name).write_text('')
     (mu / path).parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +197,9 @@ def test_checker_accepts_the_allowed_edges(tmp_path):
         'connectors/registry.py': 'def f():\n    from %s.connectors.local import LocalConnector' % PREFIX,
         'local_ca/index.py': 'from %s.local_ca import layout' % PREFIX,
         'local_ca/layout.py': '',
+        'keys/pkcs11/signing.py': 'from %s.keys.pkcs11.token import mechanism_names\nfrom %s.keys.csr import build_csr\n'
+                                  'from %s.x509.keys import spki_sha256' % (PREFIX, PREFIX, PREFIX),
+        'x509/chain.py': 'from %s.x509.names import normalize_subject' % PREFIX,
         'lifecycle/issue.py': 'from %s.lifecycle.pipeline import issue_one\nfrom %s import policy' % (PREFIX, PREFIX),
         'lifecycle/pipeline.py': 'from %s.connectors.base import Pending' % PREFIX,
         'policy.py': 'from %s.errors import InputError' % PREFIX,

@@ -16,10 +16,11 @@ and an append-only event log. All access goes through a transaction::
 A transaction that raises is rolled back and leaves the store exactly as it was
 (byte for byte for JSON, row for row for SQL). Nothing in a record is ever a secret.
 
-What every store shares lives here too, written once: the busy timeout, the key check of a
-record, the write guard of read transactions, the migration loop, and the errors (with their
-messages) for a newer or broken schema version, a lock held too long, a closed store, and a
-file that is a directory or unreadable.
+What the stores share lives here too, written once: the busy timeout, the key check of a
+record, the write guard of read transactions, the migration loop, the errors (with their
+messages) for a newer or broken schema version, a lock held too long, a closed store, a file
+that is a directory or unreadable; and for the two SQL stores their columns, filters and
+transaction (``SqlTransaction``), which each spells in its own dialect where SQL differs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,18 +32,19 @@ import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 
-SCHEMA_VERSION = 1
+# 2: state 'discovered', fields locations/origin/replaceable/adoption (discovery, issue 15),
+#    an index on fingerprint_sha256 (discovery finds records by fingerprint).
+SCHEMA_VERSION = 2
 DEFAULT_BUSY_TIMEOUT = 30.0
 BUG_HINT = "This is a bug in pki.lifecycle; please report it."
 
 # Fields of a certificate record. Stores persist every one of them (lists and dicts as JSON);
-# unknown keys are kept too (stored in the record's JSON ``extra`` column where the store has
-# columns).
+# unknown keys are kept too (the SQL stores keep each record whole in its ``data`` column).
 CERTIFICATE_FIELDS = (
     'uuid',               # str, uuid4
     'ra_profile',         # str
-    'state',              # 'requested' | 'issued' | 'revoked' | 'failed'
-    'identity',           # str, sha256 hex of the request identity (lifecycle.identity())
+    'state',              # 'requested' | 'issued' | 'revoked' | 'failed' | 'discovered' (schema 2)
+    'identity',           # str, sha256 hex of the request identity (lifecycle.request.request_identity())
     'serial',             # str, lowercase hex without colons, or None while requested
     'issuer',             # str, RFC 4514
     'subject',            # str, RFC 4514
@@ -68,6 +70,11 @@ CERTIFICATE_FIELDS = (
     'request_attributes',  # dict: extensions, signature_algorithm, digest of a token-key CSR
     'created_at',         # str ISO 8601
     'updated_at',         # str ISO 8601
+    # schema 2 (discovery): absent in older records, read as the defaults in brackets
+    'locations',          # list of dicts: where the certificate was found (discovery/inventory.py) [[]]
+    'origin',             # 'discovered' when the record was created by discovery ['issued']
+    'replaceable',        # True: adopted from another CA; renewal issues through the profile [False]
+    'adoption',           # dict: when and how a discovered record was bound to an RA profile [None]
 )
 
 RA_PROFILE_FIELDS = (
@@ -141,6 +148,7 @@ class InventoryStore(object):
 
     url = None
     location = None
+    timeout = None   # seconds a writer waits for the write lock (busy_timeout())
     # What a user looks for when the write lock is held too long (see locked_error).
     lock_holder = 'the process holding it'
     # What to do about a schema newer than this collection's (see newer_schema_error).

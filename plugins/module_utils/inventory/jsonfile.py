@@ -32,9 +32,16 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import wr
 COLLECTIONS = (('ra_profiles', dict), ('token_profiles', dict), ('certificates', dict),
                ('events', list))
 
+
+def _v2(doc):
+    # Schema 2 adds record fields with defaults (base.CERTIFICATE_FIELDS) and the 'discovered'
+    # state; a JSON document needs no rewrite, only the version that keeps older code out.
+    return doc
+
+
 # (version, step): step(doc) upgrades a document at version - 1 to version, in place.
-# Version 1 is the baseline; add (2, _v2) etc. here, never edit a step.
-MIGRATIONS = ()
+# Version 1 is the baseline; never edit a step, add one.
+MIGRATIONS = ((2, _v2),)
 
 
 def _migrate(doc, from_version):
@@ -188,9 +195,9 @@ class JsonStore(InventoryStore):
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise self.error("cannot be locked: %s: %s."
-                              % (exc.filename or self.lock_path, exc.strerror),
-                              "Make %s writable by this user, or point `inventory` "
-                              "elsewhere." % directory)
+                             % (exc.filename or self.lock_path, exc.strerror),
+                             "Make %s writable by this user, or point `inventory` "
+                             "elsewhere." % directory)
         try:
             # Poll rather than block, so that a stuck writer becomes an error, not a hang.
             deadline, delay = time.monotonic() + self.timeout, 0.0005
@@ -227,10 +234,10 @@ class JsonStore(InventoryStore):
             raise self.error("is not UTF-8 text (byte %d)." % exc.start, fix)
         except ValueError as exc:
             raise self.error("is not valid JSON: %s at line %d, column %d."
-                              % (exc.msg, exc.lineno, exc.colno), fix)
+                             % (exc.msg, exc.lineno, exc.colno), fix)
         if not isinstance(doc, dict) or 'schema_version' not in doc:
             raise self.error("is not a pki.lifecycle inventory: the top level must be an object "
-                              "with a schema_version.", fix)
+                             "with a schema_version.", fix)
         version = doc['schema_version']
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise self.error("has an invalid schema_version %r." % (version,), fix)
@@ -241,7 +248,7 @@ class JsonStore(InventoryStore):
             items = value.values() if isinstance(value, dict) else value
             if not isinstance(value, kind) or not all(isinstance(i, dict) for i in items):
                 raise self.error("is not a pki.lifecycle inventory: %r must be an %s of objects."
-                                  % (key, 'object' if kind is dict else 'array'), fix)
+                                 % (key, 'object' if kind is dict else 'array'), fix)
         if not all(isinstance(e.get('id'), int) for e in doc['events']):
             raise self.error("has an event without an integer id.", fix)
         if version < SCHEMA_VERSION:

@@ -91,8 +91,12 @@ def _schema_v1(conn):
         conn.execute(statement)
 
 
+def _schema_v2(conn):
+    conn.execute('CREATE INDEX IF NOT EXISTS certificates_fingerprint ON certificates (fingerprint_sha256)')
+
+
 # (version, step), as in sqlite.MIGRATIONS: a new schema version adds a step to both stores.
-MIGRATIONS = ((1, _schema_v1),)
+MIGRATIONS = ((1, _schema_v1), (2, _schema_v2))
 
 
 def application_name(who):
@@ -189,18 +193,18 @@ class PostgresqlStore(InventoryStore):
         if 'password authentication failed' in text or 'no password supplied' in text \
                 or 'password is required' in text:
             return self.error("refused the login: %s." % reason,
-                               "Check the user in the URL and the password in inventory_password "
-                               "(or PKI_LIFECYCLE_INVENTORY_PASSWORD / PGPASSWORD / ~/.pgpass).")
+                              "Check the user in the URL and the password in inventory_password "
+                              "(or PKI_LIFECYCLE_INVENTORY_PASSWORD / PGPASSWORD / ~/.pgpass).")
         if 'does not exist' in text:
             return self.error("cannot be opened: %s." % reason,
-                               "Create the database (CREATE DATABASE ... OWNER ...) or fix the "
-                               "URL; pki.lifecycle creates its tables but not the database.")
+                              "Create the database (CREATE DATABASE ... OWNER ...) or fix the "
+                              "URL; pki.lifecycle creates its tables but not the database.")
         if 'SSL' in text or 'certificate' in text:
             return self.error("cannot be reached over TLS: %s." % reason,
-                               "Check sslmode and sslrootcert (the CA bundle) in the URL.")
+                              "Check sslmode and sslrootcert (the CA bundle) in the URL.")
         return self.error("cannot be reached: %s." % reason,
-                           "Check that the PostgreSQL server is running and reachable at the "
-                           "host and port in the URL (and any firewall between).")
+                          "Check that the PostgreSQL server is running and reachable at the "
+                          "host and port in the URL (and any firewall between).")
 
     def set_writer(self, who):
         """Announce who writes through this connection (see ``writer_alive``)."""
@@ -219,9 +223,9 @@ class PostgresqlStore(InventoryStore):
                 % ', '.join("'%s'" % t for t in TABLES[1:]))]
             if others:
                 raise self.error("holds tables (%s) but no pki.lifecycle meta table."
-                                  % ', '.join(sorted(others)),
-                                  "Point `inventory` at a new database or schema; this one was "
-                                  "left unchanged.")
+                                 % ', '.join(sorted(others)),
+                                 "Point `inventory` at a new database or schema; this one was "
+                                 "left unchanged.")
             return 0
         return self.check_schema_row(
             sql.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone())
@@ -244,12 +248,12 @@ class PostgresqlStore(InventoryStore):
             return self.locked_error()
         if isinstance(exc, psycopg.OperationalError) or self._conn.closed:
             return self.error("was lost during a transaction: %s."
-                               % (str(exc).strip().splitlines() or ['?'])[-1],
-                               "Nothing of this transaction was written; check the server and "
-                               "run again.")
+                              % (str(exc).strip().splitlines() or ['?'])[-1],
+                              "Nothing of this transaction was written; check the server and "
+                              "run again.")
         return self.error("could not be %s: %s." % ('written' if write else 'read',
-                                                     str(exc).strip()),
-                           "Nothing of this transaction was written.")
+                                                    str(exc).strip()),
+                          "Nothing of this transaction was written.")
 
     @contextlib.contextmanager
     def _transaction(self, write, check=True):

@@ -27,7 +27,6 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base impor
 SQLITE_HEADER = b'SQLite format 3\x00'
 
 
-
 def _schema_v1(conn):
     # Statement by statement: executescript() would COMMIT the caller's transaction first.
     _run_script(conn, '''
@@ -48,6 +47,11 @@ def _schema_v1(conn):
             certificate_uuid TEXT, ra_profile TEXT, who TEXT, data TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS events_certificate_uuid ON events (certificate_uuid);
     ''')
+
+
+def _schema_v2(conn):
+    # Discovery finds records by fingerprint (one lookup per certificate found).
+    conn.execute('CREATE INDEX IF NOT EXISTS certificates_fingerprint ON certificates (fingerprint_sha256)')
 
 
 # Indexes added after schema 1 shipped. Derived data, so no schema version: a database that
@@ -77,7 +81,7 @@ def _run_script(conn, script):
 
 # (version, step): step upgrades a database at version - 1 to version. Version 1 is the
 # baseline and also creates a new database; add (2, _schema_v2) etc. here, never edit a step.
-MIGRATIONS = ((1, _schema_v1),)
+MIGRATIONS = ((1, _schema_v1), (2, _schema_v2))
 
 
 def _migrate(conn, from_version):
@@ -162,8 +166,8 @@ class SqliteStore(InventoryStore):
                 pass  # another process created it first: fine, it was empty
             except OSError as exc:
                 raise self.error("cannot be created: %s." % exc.strerror,
-                                  "Create the directory %s writable by this user, or point "
-                                  "`inventory` elsewhere." % directory)
+                                 "Create the directory %s writable by this user, or point "
+                                 "`inventory` elsewhere." % directory)
             return
         except IsADirectoryError:
             raise self.directory_error('inventory.db')
@@ -171,7 +175,7 @@ class SqliteStore(InventoryStore):
             raise self.unreadable_error(exc)
         if header and header != SQLITE_HEADER:
             raise self.error("is not an SQLite database; point `inventory` at the right file or "
-                              "move this one away.", "It was left unchanged.")
+                             "move this one away.", "It was left unchanged.")
 
     def _open(self):
         self._check_file()
@@ -228,8 +232,8 @@ class SqliteStore(InventoryStore):
         if 'meta' not in tables:
             if tables:
                 raise self.error("is an SQLite database of another application (tables: %s)."
-                                  % ', '.join(sorted(tables)),
-                                  "Point `inventory` at a new file; this one was left unchanged.")
+                                 % ', '.join(sorted(tables)),
+                                 "Point `inventory` at a new file; this one was left unchanged.")
             return 0
         return self.check_schema_row(
             self._execute(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone())
@@ -241,7 +245,7 @@ class SqliteStore(InventoryStore):
             if _busy(exc):
                 raise
             raise self.error("cannot be read: %s." % exc,
-                              "Restore it from a backup or move it away; it was left unchanged.")
+                             "Restore it from a backup or move it away; it was left unchanged.")
 
     @contextlib.contextmanager
     def _transaction(self, conn, write):
@@ -258,7 +262,7 @@ class SqliteStore(InventoryStore):
                 conn.execute('ROLLBACK')
             if isinstance(exc, sqlite3.Error):
                 raise self.error("could not be %s: %s." % ('written' if write else 'read', exc),
-                                  "Nothing was changed; check disk space and permissions.")
+                                 "Nothing was changed; check disk space and permissions.")
             raise
         try:
             conn.execute('COMMIT')
@@ -266,7 +270,7 @@ class SqliteStore(InventoryStore):
             if conn.in_transaction:
                 conn.execute('ROLLBACK')
             raise self.error("could not be written: %s." % exc,
-                              "Nothing was changed; check disk space and permissions.")
+                             "Nothing was changed; check disk space and permissions.")
 
     def transaction(self, write=True):
         if self._conn is None:

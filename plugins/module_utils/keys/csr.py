@@ -123,7 +123,11 @@ def check_signature_algorithm(public_key, signature_algorithm=None, digest='sha2
     internally (a digest given with it is ignored rather than refused, since 'sha256' is
     the default everywhere).
     """
-    key_type = _key_type(public_key)
+    return check_algorithm_for_key_type(_key_type(public_key), signature_algorithm, digest)
+
+
+def check_algorithm_for_key_type(key_type, signature_algorithm=None, digest='sha256'):
+    """``check_signature_algorithm`` for a key not made yet: ``key_type`` rsa, ec or ed25519."""
     signature_algorithm = signature_algorithm or _FITTING[key_type][0]
     if signature_algorithm not in SIGNATURE_ALGORITHMS:
         raise InputError("signature_algorithm '%s' is unknown." % signature_algorithm,
@@ -306,6 +310,22 @@ def _sign_on_token(signer, name, extensions, signature_algorithm, digest):
     return x509.load_der_x509_csr(request.dump())
 
 
+def request_parts(subject, subject_alt_names=None, extensions=None):
+    """``(x509.Name, [(extension, critical), ...])`` of a request, as ``build_csr`` signs it;
+    InputError for any bad part. A caller that writes something before it signs (a new key)
+    calls this first, so that bad input leaves nothing behind."""
+    name = x509_utils.parse_subject(subject)
+    sans = x509_utils.parse_subject_alt_names(subject_alt_names)
+    if not len(name) and not sans:
+        raise InputError('the request has neither a subject nor subject_alt_names.',
+                         'Give at least a subject (CN=...) or one subject alternative name.')
+    exts = build_extensions(extensions)
+    if sans:
+        # RFC 5280 4.2.1.6: SAN is critical when the subject is empty.
+        exts.insert(0, (x509.SubjectAlternativeName(sans), not len(name)))
+    return name, exts
+
+
 def build_csr(signer, subject, subject_alt_names=None, extensions=None, signature_algorithm=None,
               digest='sha256'):
     """PEM text of a CSR signed by ``signer`` (a keys.base.Signer).
@@ -321,15 +341,7 @@ def build_csr(signer, subject, subject_alt_names=None, extensions=None, signatur
     if public_key is None:
         raise TokenError('the token returned no public key for this key.', 'Check the key in the token.')
     signature_algorithm, digest = check_signature_algorithm(public_key, signature_algorithm, digest)
-    name = x509_utils.parse_subject(subject)
-    sans = x509_utils.parse_subject_alt_names(subject_alt_names)
-    if not len(name) and not sans:
-        raise InputError('the request has neither a subject nor subject_alt_names.',
-                         'Give at least a subject (CN=...) or one subject alternative name.')
-    exts = build_extensions(extensions)
-    if sans:
-        # RFC 5280 4.2.1.6: SAN is critical when the subject is empty.
-        exts.insert(0, (x509.SubjectAlternativeName(sans), not len(name)))
+    name, exts = request_parts(subject, subject_alt_names, extensions)
 
     if signer.private_key is not None:
         builder = x509.CertificateSigningRequestBuilder().subject_name(name)

@@ -17,19 +17,22 @@ Bad input therefore ends in step 1 and leaves the inventory exactly as it was.
 Where things are: context (the call, the store, profiles and connectors), results (what
 modules return), request (building the request), records (finding and filling records),
 pipeline (steps 2 and 3 for issue, renew and rekey, crash recovery), then one file per
-operation: issue, renew (with the due decision), rekey, revoke, info, profiles, crl.
+operation: issue, renew (with the due decision), rekey, revoke, info, profiles, report, crl.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate as migratelib
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.adopt import op_adopt
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import Context
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.crl import op_crl
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.discover import op_discover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.info import op_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.issue import op_issue
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.profiles import op_ra_profile, op_token_profile
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.rekey import op_rekey
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.report import op_report
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.renew import op_renew
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.revoke import op_revoke
 
@@ -49,6 +52,9 @@ OPERATIONS = {
     'info': op_info,
     'crl': op_crl,
     'inventory_migrate': _inventory_migrate,
+    'discover': op_discover,
+    'adopt': op_adopt,
+    'report': op_report,
 }
 
 

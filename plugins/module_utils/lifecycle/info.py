@@ -8,7 +8,9 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.pki.lifecycle.plugins.module_utils import compliance as compliancelib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import checks
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
 
@@ -36,6 +38,7 @@ def op_info(ctx):
         records = tx.find_certificates(**_filters(p, now))
         profiles = dict((r['name'], r) for r in tx.list_ra_profiles())
         events = {}
+        check_ctx = checks.context(ctx, tx, profiles) if _wants_compliance(p) else None
         if p.get('include_events'):
             for r in records:
                 events[r['uuid']] = tx.list_events(certificate_uuid=r['uuid'])
@@ -53,7 +56,37 @@ def op_info(ctx):
             item['chain_pem'] = record.get('chain_pem') or ''
         if p.get('include_events'):
             item['events'] = events.get(record['uuid'], [])
+        if not _discovery_view(record, item, p, check_ctx, profiles):
+            continue
         counts[item['validation_status']] += 1
         certificates.append(item)
     counts['total'] = len(certificates)
-    return dict(changed=False, certificates=certificates, counts=counts)
+    result = dict(changed=False, certificates=certificates, counts=counts)
+    if check_ctx is not None:
+        result['compliance'] = compliancelib.summary([c['compliance']['findings'] for c in certificates])
+    return result
+
+
+def _wants_compliance(p):
+    return bool(p.get('compliance') or p.get('compliance_status') or p.get('compliance_rules'))
+
+
+def _discovery_view(record, item, p, check_ctx, profiles):
+    """Add where the certificate lives (and its compliance findings); False when a discovery
+    or compliance filter leaves it out."""
+    locations = record.get('locations') or []
+    item['locations'] = locations
+    item['origin'] = record.get('origin') or 'issued'
+    item['replaceable'] = bool(record.get('replaceable'))
+    if p.get('origin') and item['origin'] not in p['origin']:
+        return False
+    if p.get('location_host') and not any(l.get('host') == p['location_host'] for l in locations):
+        return False
+    if check_ctx is not None:
+        item['compliance'] = checks.evaluate(record, profiles, p, check_ctx)
+        if p.get('compliance_status') and item['compliance']['status'] not in p['compliance_status']:
+            return False
+        rules = set(f['rule'] for f in item['compliance']['findings'])
+        if p.get('compliance_rules') and not rules.intersection(p['compliance_rules']):
+            return False
+    return True

@@ -127,9 +127,19 @@ def renewal_request(ctx, tx, profile, record, p):
             raise TokenError('The key %r in token profile %r no longer matches certificate %s.'
                              % (key_name, record.get('token_profile'), record['uuid']),
                              'Rekey the certificate with pki.lifecycle.certificate_rekey.')
+    elif not record.get('csr_pem') and record.get('adoption'):
+        raise InputError('Certificate %s was adopted (found at %s), so the inventory holds no CSR for its key.'
+                         % (record['uuid'], _found_at(record)),
+                         'Pass csr: a CSR made with the key beside it (pki.lifecycle.certificate_request with '
+                         'path: that key), or rekey it with pki.lifecycle.certificate_rekey.')
     else:
         request = resolve_request(ctx, tx, profile, dict(csr=record['csr_pem']))
     return request
+
+
+def _found_at(record):
+    places = ['%s:%s' % (l.get('host'), l.get('path') or l.get('port')) for l in record.get('locations') or []]
+    return ', '.join(places) or 'no recorded location'
 
 
 def materialize_key(request):

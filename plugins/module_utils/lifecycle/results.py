@@ -38,7 +38,8 @@ def validation_status(record, now=None, renew_before=None):
     state = record.get('state')
     if state == 'revoked':
         return 'revoked'
-    if state != 'issued' or not record.get('not_after'):
+    # A discovered certificate has a validity like an issued one: derived the same way.
+    if state not in ('issued', 'discovered') or not record.get('not_after'):
         return 'invalid'
     not_before, not_after = parse_iso(record['not_before']), parse_iso(record['not_after'])
     if now >= not_after:

@@ -27,7 +27,12 @@ def normalize_reason(reason):
 
 def revoke_record(ctx, connector, record, reason, attributes):
     """Revoke at the CA, then record it. Returns (stored record, the connector's facts)."""
-    facts = connector.revoke(record['certificate_pem'], record['serial'], reason, attributes) or {}
+    if record.get('replaceable'):
+        # Adopted from another CA: the profile's CA cannot revoke it. Retired in the inventory;
+        # the event says so, and its issuer must be asked separately.
+        facts = dict(revoked_at_ca=False)
+    else:
+        facts = connector.revoke(record['certificate_pem'], record['serial'], reason, attributes) or {}
     with ctx.store.transaction() as tx:
         current = tx.get_certificate(record['uuid'])
         stamp = iso(utcnow())
@@ -56,7 +61,10 @@ def op_revoke(ctx):
         return certificate_result(after, True, 'Would revoke serial %s (%s).' % (record['serial'], reason), ctx,
                                   before=before)
     current, facts = revoke_record(ctx, make_connector(ctx, profile), record, reason, attributes)
-    result = certificate_result(current, True, 'Revoked serial %s with reason %s.' % (current['serial'], reason),
-                                ctx, before=before)
+    message = 'Revoked serial %s with reason %s.' % (current['serial'], reason)
+    if facts.get('revoked_at_ca') is False:
+        message = ('Retired serial %s (%s) in the inventory only: %s issued it, not the CA of RA profile %r; '
+                   'ask that CA to revoke it.' % (current['serial'], reason, current.get('issuer'), current['ra_profile']))
+    result = certificate_result(current, True, message, ctx, before=before)
     result.update(dict((k, facts[k]) for k in ('crl_path', 'crl_number') if k in facts))
     return result

@@ -30,7 +30,7 @@ RECORD_KEY = {
 }
 REFERENCE = 'certificate_issue'
 # What certificate_info adds to each record it lists (and only it).
-INFO_ONLY = {'certificate_pem', 'chain_pem', 'events'}
+INFO_ONLY = {'certificate_pem', 'chain_pem', 'events', 'origin', 'replaceable', 'locations', 'compliance'}
 
 
 def module_return(name):

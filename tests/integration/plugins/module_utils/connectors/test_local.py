@@ -142,28 +142,6 @@ def test_whole_lifecycle(inventory, tmp_path):
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
 
 
-def test_check_mode_writes_nothing(inventory, tmp_path):
-    url, path = inventory
-    run = run_playbook(play(PROFILE_TASKS, url), tmp_path=tmp_path)
-    assert run.rc == 0, run.stdout[-2000:]
-    before = snapshot(path)
-    tasks = """
-    - name: issue in check mode
-      pki.lifecycle.certificate_issue:
-        ra_profile: web
-        token_profile: keys
-        key: new
-        generate_key: true
-        subject: CN=new.example.test
-      check_mode: true
-"""
-    run = run_playbook(play(tasks, url), tmp_path=tmp_path)
-    assert run.rc == 0, run.stdout[-2000:]
-    assert run.result('issue in check mode')['changed']
-    assert snapshot(path) == before
-    assert not os.path.exists(os.path.join(os.path.dirname(path), 'keys', 'new.pem'))
-
-
 BAD_INPUT = [
     ('malformed pem', 'pki.lifecycle.certificate_issue: {ra_profile: web, csr: "-----BEGIN CERTIFICATE REQUEST-----'
                       '\\nnot base64\\n-----END CERTIFICATE REQUEST-----\\n"}', 'CSR'),

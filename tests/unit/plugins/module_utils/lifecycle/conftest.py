@@ -8,12 +8,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle
-from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
-from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
-# Imported here, not first inside a test: once pytest-ansible's collection finder is on
-# sys.meta_path, a first import of a collection module during a test fails in that finder.
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys import file as _file_keys  # noqa: F401
+
+def _lifecycle():
+    # Imported when a test runs, not when this conftest loads: pytest loads the conftest of a
+    # directory named on its command line before pytest-ansible puts its collection finder on
+    # sys.meta_path, and a collection package imported before that finder confuses it.
+    from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle
+    return lifecycle
+
+
+def _open_store(inventory):
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
+    return open_store(inventory)
 
 
 class Pki(object):
@@ -28,7 +34,7 @@ class Pki(object):
 
     def run(self, operation, check_mode=False, diff_mode=False, **params):
         params.setdefault('inventory', self.inventory)
-        return lifecycle.run(operation, params, check_mode=check_mode, diff_mode=diff_mode)
+        return _lifecycle().run(operation, params, check_mode=check_mode, diff_mode=diff_mode)
 
     def ra_profile(self, **overrides):
         params = dict(name='web', state='present', connector='local',
@@ -57,7 +63,7 @@ class Pki(object):
 
     def snapshot(self):
         """Everything the inventory holds, as JSON text: equal snapshots mean nothing was written."""
-        store = open_store(self.inventory)
+        store = _open_store(self.inventory)
         try:
             with store.transaction(write=False) as tx:
                 return json.dumps(dict(
@@ -68,7 +74,7 @@ class Pki(object):
             store.close()
 
     def certificates(self, **filters):
-        store = open_store(self.inventory)
+        store = _open_store(self.inventory)
         try:
             with store.transaction(write=False) as tx:
                 return tx.find_certificates(**filters)
@@ -98,6 +104,7 @@ def forbid_ca(monkeypatch):
         return call
 
     def arm():
+        from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
         for name in ('issue', 'renew', 'revoke', 'resume', 'lookup'):
             monkeypatch.setattr(LocalConnector, name, refuse(name))
         return calls

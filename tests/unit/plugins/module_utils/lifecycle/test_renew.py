@@ -98,3 +98,37 @@ def test_revoked_certificate_is_not_renewed(pki):
     pki.run('revoke', certificate=issued['uuid'], reason='superseded')
     with pytest.raises(InputError, match='revoked'):
         pki.run('renew', certificate=issued['uuid'], renew_before='100%')
+
+
+def test_renew_due_keeps_a_pending_request_waiting(pki, monkeypatch):
+    """A CA that waits for challenges (ACME): the renewal stays requested, with its challenge data."""
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Pending
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
+    old = pki.issue()['certificate']
+    challenge = [{'type': 'dns-01', 'record': '_acme-challenge.www.example.org'}]
+    monkeypatch.setattr(LocalConnector, 'renew', lambda self, *a, **k: Pending(challenge, {'order_url': 'u'}))
+    result = pki.run('renew', due=True, ra_profile='web', renew_before='100%')
+    [item] = result['certificates']
+    assert item['challenge_data'] == challenge and item['renewed_from'] == old['uuid']
+    [waiting] = pki.certificates(state='requested')
+    assert waiting['connector_data']['awaiting_challenges'] is True
+    assert waiting['connector_data']['order_url'] == 'u' and waiting['renewed_from'] == old['uuid']
+
+
+def test_renew_due_forgets_what_the_ca_refused(pki, monkeypatch):
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
+    from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
+    pki.issue(name='a.example.org')
+    pki.issue(name='b.example.org')
+    real_renew = LocalConnector.renew
+
+    def refuse_b(self, csr_pem, previous, *args, **kwargs):
+        if 'b.example.org' in previous['subject']:
+            raise ConnectorError('The CA refuses b.')
+        return real_renew(self, csr_pem, previous, *args, **kwargs)
+    monkeypatch.setattr(LocalConnector, 'renew', refuse_b)
+    with pytest.raises(PkiError, match='1 of 2 due') as err:
+        pki.run('renew', due=True, ra_profile='web', renew_before='100%')
+    assert err.value.details['errors'][0]['msg'] == 'The CA refuses b.'
+    assert len(pki.certificates(state='issued')) == 3
+    assert pki.certificates(state='requested') == [] and pki.certificates(state='failed') == []

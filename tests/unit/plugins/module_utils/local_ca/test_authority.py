@@ -31,8 +31,8 @@ def authority(directory, **settings):
     return Authority(layout, DirectoryLock(layout), **settings)
 
 
-@pytest.mark.parametrize('key_type, openssl_name', [('ec', 'id-ecPublicKey'), ('rsa', 'rsaEncryption'),
-                                                   ('ed25519', 'ED25519')])
+@pytest.mark.parametrize('key_type, openssl_name', [
+    ('ec', 'id-ecPublicKey'), ('rsa', 'rsaEncryption'), ('ed25519', 'ED25519')])
 def test_create(tmp_path, key_type, openssl_name):
     setups = []
     ca = authority(tmp_path / 'ca', key_type=key_type, validity_days=10)

@@ -21,7 +21,7 @@ def index_at(tmp_path):
 
 
 def test_random_serial_shape():
-    serials = set(random_serial() for _ in range(200))
+    serials = set(random_serial() for dummy in range(200))
     assert len(serials) == 200
     for serial in serials:
         # 127 bits, top bit set: always 32 hex digits, positive, 16 DER octets.

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Describing certificates and CSRs as plain dicts (what the inventory records and modules
+return), and the names of the extensions they carry.
+
+Key usage names are the ``cryptography.x509.KeyUsage`` attribute names
+(``digital_signature``, ``key_encipherment``, ...); extended key usage names are
+``server_auth``, ``client_auth``, ... or dotted OIDs. ``keys/csr.py`` builds extensions from
+the same names, so a request can be compared with what was issued.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, serial_hex
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import remember
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
+    fingerprint, public_key_dict, spki_sha256,
+)
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import format_san, normalize_subject
+
+try:
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
+    pass
+
+KEY_USAGES = ('digital_signature', 'content_commitment', 'key_encipherment', 'data_encipherment',
+              'key_agreement', 'key_cert_sign', 'crl_sign', 'encipher_only', 'decipher_only')
+KEY_USAGE_ALIASES = {'non_repudiation': 'content_commitment'}
+
+# Extended key usage name -> dotted OID; input also takes the OpenSSL spelling (serverAuth).
+EXTENDED_KEY_USAGES = {
+    'server_auth': '1.3.6.1.5.5.7.3.1',
+    'client_auth': '1.3.6.1.5.5.7.3.2',
+    'code_signing': '1.3.6.1.5.5.7.3.3',
+    'email_protection': '1.3.6.1.5.5.7.3.4',
+    'time_stamping': '1.3.6.1.5.5.7.3.8',
+    'ocsp_signing': '1.3.6.1.5.5.7.3.9',
+    'any_extended_key_usage': '2.5.29.37.0',
+}
+_EKU_BY_OID = dict((v, k) for k, v in EXTENDED_KEY_USAGES.items())
+
+# Keyed by the certificate (its DER): the due sweep describes each new certificate twice.
+_INFO_CACHE = {}
+
+
+def _copy_info(info):
+    return dict((k, list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in info.items())
+
+
+def _signature_info(obj):
+    """(algorithm in the collection's vocabulary, digest name) of a certificate or CSR."""
+    try:
+        params = obj.signature_algorithm_parameters
+        digest = obj.signature_hash_algorithm
+    except (UnsupportedAlgorithm, ValueError):
+        return obj.signature_algorithm_oid.dotted_string, None
+    digest = digest.name if digest is not None else None
+    if isinstance(params, padding.PSS):
+        return 'rsa-pss', digest
+    if isinstance(params, padding.PKCS1v15):
+        return 'rsa-pkcs1v15', digest
+    if isinstance(params, ec.ECDSA):
+        return 'ecdsa', digest
+    if obj.signature_algorithm_oid.dotted_string == '1.3.101.112':
+        return 'ed25519', None
+    return getattr(obj.signature_algorithm_oid, '_name', None) or \
+        obj.signature_algorithm_oid.dotted_string, digest
+
+
+def _extensions_info(extensions):
+    """Fields derived from extensions, shared by certificate_info and csr_info.
+
+    ``extensions`` is in the shape ``keys.csr.build_extensions`` accepts, so a request
+    can be compared with what was asked.
+    """
+    info = {'subject_alt_names': [], 'key_usage': [], 'extended_key_usage': [], 'is_ca': False,
+            'path_length': None, 'extensions': {}}
+    for ext in extensions:
+        value = ext.value
+        if isinstance(value, x509.SubjectAlternativeName):
+            info['subject_alt_names'] = [format_san(n) for n in value]
+        elif isinstance(value, x509.KeyUsage):
+            names = []
+            for usage in KEY_USAGES:
+                try:
+                    if getattr(value, usage):
+                        names.append(usage)
+                except ValueError:   # encipher_only/decipher_only are undefined without key_agreement
+                    pass
+            info['key_usage'] = names
+            info['extensions']['key_usage'] = list(names)
+        elif isinstance(value, x509.ExtendedKeyUsage):
+            names = [_EKU_BY_OID.get(oid.dotted_string, oid.dotted_string) for oid in value]
+            info['extended_key_usage'] = names
+            info['extensions']['extended_key_usage'] = list(names)
+        elif isinstance(value, x509.BasicConstraints):
+            info['is_ca'] = value.ca
+            info['path_length'] = value.path_length
+            info['extensions']['basic_constraints'] = {'ca': value.ca, 'path_length': value.path_length}
+    return info
+
+
+def _safe_extensions(obj, what):
+    try:
+        return list(obj.extensions)
+    except ValueError as exc:   # duplicate or malformed extension
+        raise InputError('%s has malformed extensions: %s.' % (what, exc),
+                         'Generate it again with a standard tool.')
+
+
+def certificate_info(cert):
+    """A plain dict describing a certificate (what the inventory records and modules return)."""
+    if cert in _INFO_CACHE:
+        return _copy_info(_INFO_CACHE[cert])
+    return _copy_info(remember(_INFO_CACHE, cert, _certificate_info(cert)))
+
+
+def _certificate_info(cert):
+    algorithm, digest = _signature_info(cert)
+    info = {
+        'serial': serial_hex(cert.serial_number),
+        'subject': normalize_subject(cert.subject),
+        'issuer': normalize_subject(cert.issuer),
+        'not_before': iso(cert.not_valid_before_utc),
+        'not_after': iso(cert.not_valid_after_utc),
+        'fingerprint_sha256': fingerprint(cert),
+        'spki_sha256': spki_sha256(cert.public_key()),
+        'public_key': public_key_dict(cert.public_key()),
+        'signature_algorithm': algorithm,
+        'signature_digest': digest,
+        'self_signed': cert.subject == cert.issuer,
+    }
+    info.update(_extensions_info(_safe_extensions(cert, 'certificate')))
+    return info
+
+
+def csr_info(csr):
+    """The same shape as certificate_info for what a CSR carries."""
+    algorithm, digest = _signature_info(csr)
+    info = {
+        'subject': normalize_subject(csr.subject),
+        'spki_sha256': spki_sha256(csr.public_key()),
+        'public_key': public_key_dict(csr.public_key()),
+        'signature_algorithm': algorithm,
+        'signature_digest': digest,
+    }
+    info.update(_extensions_info(_safe_extensions(csr, 'csr')))
+    return info

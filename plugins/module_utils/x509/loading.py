@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading certificates and CSRs: PEM text or a path to it in, ``cryptography`` objects out.
+
+A CSR is returned only once its signature verifies (it proves possession of its key).
+Malformed input is an ``InputError`` naming the option and what to pass instead.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import HAS_CRYPTOGRAPHY, remember, to_bytes
+
+try:
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
+    pass
+
+_PEM_LABELS = {'csr': 'CERTIFICATE REQUEST', 'certificate': 'CERTIFICATE'}
+
+# Keyed by the exact PEM bytes: a CSR parsed and verified before is not verified again.
+_CSR_CACHE = {}
+
+
+def read_pem_input(value, what, label=None):
+    """Return PEM text from ``value``: the PEM text itself or a path to a file holding it.
+
+    ``what`` names the option in messages ('csr', 'certificate'); ``label`` is the PEM
+    type expected ('CERTIFICATE REQUEST'); by default derived from ``what``, else any.
+    """
+    label = label or _PEM_LABELS.get(what)
+    begin = '-----BEGIN %s-----' % label if label else '-----BEGIN '
+    hint = 'Pass the PEM text or a path to a file holding it.'
+    if isinstance(value, bytes):
+        value = value.decode('utf-8', 'replace')
+    if not isinstance(value, str) or not value.strip():
+        raise InputError('%s is empty.' % what, hint)
+    text = value
+    if '-----BEGIN' not in value and '\n' not in value.strip():
+        path = os.path.expanduser(value.strip())
+        if os.path.isfile(path):
+            try:
+                with open(path, 'rb') as f:
+                    text = f.read().decode('utf-8', 'replace')
+            except (IOError, OSError) as exc:
+                raise InputError('%s: cannot read %s: %s.' % (what, path, exc.strerror or exc), hint)
+        elif os.sep in value or value.startswith(('~', '.')) or \
+                value.lower().endswith(('.pem', '.crt', '.cer', '.csr', '.req')):
+            # Looks like a path, so say that the file is missing rather than "not PEM".
+            raise InputError('%s: file %s does not exist.' % (what, path), hint)
+    if begin not in text:
+        raise InputError("%s is not PEM: expected '%s'; pass the PEM text or a path to it."
+                         % (what, begin if label else '-----BEGIN ...-----'))
+    return text
+
+
+def load_certificate(pem, what='certificate'):
+    """One certificate from PEM text (the first if several); InputError if malformed."""
+    if HAS_CRYPTOGRAPHY and isinstance(pem, x509.Certificate):
+        return pem
+    certs = load_certificates(pem, what)
+    if not certs:
+        raise InputError('%s is empty.' % what, 'Pass the PEM text or a path to it.')
+    return certs[0]
+
+
+def load_certificates(pem, what='certificate chain'):
+    """Every certificate in a PEM bundle, in order; [] for empty text."""
+    if not pem or not to_bytes(pem).strip():
+        return []
+    data = to_bytes(pem)
+    if b'-----BEGIN CERTIFICATE-----' not in data:
+        raise InputError("%s is not PEM: expected '-----BEGIN CERTIFICATE-----'; "
+                         "pass the PEM text or a path to it." % what)
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError as exc:
+        raise InputError('%s is malformed PEM: %s.' % (what, exc),
+                         'Pass the certificate exactly as the CA issued it.')
+
+
+def as_certificate_list(value, what):
+    """A list of certificates from None, PEM text, a certificate, or a list of either."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)):
+        return load_certificates(value, what)
+    if HAS_CRYPTOGRAPHY and isinstance(value, x509.Certificate):
+        return [value]
+    return [load_certificate(v, what) for v in value]
+
+
+def load_csr(pem, what='csr'):
+    """A CSR from PEM text whose signature is verified: a CSR proves possession of its key."""
+    data = None
+    if HAS_CRYPTOGRAPHY and isinstance(pem, x509.CertificateSigningRequest):
+        csr = pem
+    else:
+        data = to_bytes(pem or b'')
+        if data in _CSR_CACHE:
+            return _CSR_CACHE[data]  # parsed and verified before
+        if b'-----BEGIN CERTIFICATE REQUEST-----' not in data:
+            raise InputError("%s is not PEM: expected '-----BEGIN CERTIFICATE REQUEST-----'; "
+                             "pass the PEM text or a path to it." % what)
+        try:
+            csr = x509.load_pem_x509_csr(data)
+        except ValueError as exc:
+            raise InputError('%s is malformed: %s.' % (what, exc),
+                             'Pass the CSR exactly as it was generated.')
+    try:
+        valid = csr.is_signature_valid
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        raise InputError('%s cannot be verified: %s.' % (what, exc),
+                         'Use an RSA, EC or Ed25519 key with a standard signature algorithm.')
+    if not valid:
+        raise InputError('CSR signature does not verify: the CSR was altered or not signed by its '
+                         'key; generate it again.')
+    return remember(_CSR_CACHE, data, csr) if data is not None else csr
+
+
+def pem(obj):
+    """PEM text of a certificate or CSR."""
+    return obj.public_bytes(serialization.Encoding.PEM).decode('ascii')

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pki.lifecycle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for module_utils/x509/describe.py: certificate and CSR info dicts."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import hashlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import certificate_info, csr_info
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import fingerprint, spki_sha256
+from harness.certs import DAY, NOW, ec_key, make_cert, make_csr
+
+
+def test_certificate_info(pki):
+    leaf = make_cert('www.example.org', rsa.generate_private_key(65537, 2048), 'Inter', pki['inter_key'],
+                     sans=['DNS:www.example.org', 'IP:10.0.0.1', 'IP:2001:db8::1', 'email:a@example.org',
+                           'URI:https://example.org/x'],
+                     key_usage=['digital_signature', 'key_encipherment'],
+                     eku=[ExtendedKeyUsageOID.SERVER_AUTH, x509.ObjectIdentifier('1.2.3.4')],
+                     serial=0x0abc12)
+    info = certificate_info(leaf)
+    assert info['serial'] == 'abc12'
+    assert info['subject'] == 'CN=www.example.org'
+    assert info['issuer'] == 'CN=Inter'
+    assert info['subject_alt_names'] == ['DNS:www.example.org', 'IP:10.0.0.1', 'IP:2001:db8::1',
+                                         'email:a@example.org', 'URI:https://example.org/x']
+    assert info['not_before'] == (NOW - DAY).strftime('%Y-%m-%dT%H:%M:%SZ')
+    assert info['not_after'].endswith('Z') and len(info['not_after']) == 20
+    der = leaf.public_bytes(serialization.Encoding.DER)
+    assert info['fingerprint_sha256'] == hashlib.sha256(der).hexdigest() == fingerprint(leaf)
+    assert info['spki_sha256'] == spki_sha256(leaf.public_key())
+    assert info['public_key'] == {'type': 'rsa', 'size': 2048}
+    assert info['signature_algorithm'] == 'ecdsa' and info['signature_digest'] == 'sha256'
+    assert info['is_ca'] is False
+    assert info['key_usage'] == ['digital_signature', 'key_encipherment']
+    assert info['extended_key_usage'] == ['server_auth', '1.2.3.4']
+    assert info['extensions']['basic_constraints'] == {'ca': False, 'path_length': None}
+
+
+def test_certificate_info_ca_and_key_types(pki):
+    info = certificate_info(pki['root'])
+    assert info['is_ca'] is True and info['self_signed'] is True
+    assert info['public_key'] == {'type': 'ec', 'curve': 'P-256'}
+    ed = ed25519.Ed25519PrivateKey.generate()
+    info = certificate_info(make_cert('ed', ed))
+    assert info['public_key'] == {'type': 'ed25519'}
+    assert info['signature_algorithm'] == 'ed25519' and info['signature_digest'] is None
+    rkey = rsa.generate_private_key(65537, 2048)
+    assert certificate_info(make_cert('pss', rkey, pss=True))['signature_algorithm'] == 'rsa-pss'
+    assert certificate_info(make_cert('v15', rkey))['signature_algorithm'] == 'rsa-pkcs1v15'
+
+
+def test_csr_info():
+    key = ec_key()
+    info = csr_info(make_csr(key, 'CN=req.example.org,O=Example'))
+    assert info['subject'] == 'CN=req.example.org,O=Example'
+    assert info['subject_alt_names'] == ['DNS:req.example.org']
+    assert info['spki_sha256'] == spki_sha256(key.public_key())
+    assert info['public_key'] == {'type': 'ec', 'curve': 'P-256'}
+    assert info['signature_algorithm'] == 'ecdsa'
+    assert info['extensions'] == {}
