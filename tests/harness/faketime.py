@@ -84,6 +84,6 @@ class FakeClock:
     def run(self, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
         kwargs.setdefault("capture_output", True)
         kwargs.setdefault("text", True)
-        kwargs.setdefault("check", False)
         kwargs.setdefault("timeout", 60)
-        return subprocess.run(argv, env=self.env(kwargs.pop("env", None)), **kwargs)
+        check = kwargs.pop("check", False)
+        return subprocess.run(argv, env=self.env(kwargs.pop("env", None)), check=check, **kwargs)

@@ -128,7 +128,7 @@ class Soak:
         self.awx_playbook.write_text(project_pb)
         self.hosts_file = self.work / "hosts.yml"
         self.crl_web_root = self.work / "hosts" / CRL_HOST / "www" / "pki"
-        for _ in range(hosts):
+        for _unused in range(hosts):
             self._new_host_name()
 
     def now(self) -> dt.datetime:
@@ -181,7 +181,7 @@ class Soak:
                 continue
             changed = self._files(host) != before[host]
             delta = self.webs[host].reload_count() - reloads[host]
-            for _ in range(20):   # the master logs the SIGHUP a moment after `nginx -s reload` returns
+            for _unused in range(20):   # the master logs the SIGHUP a moment after `nginx -s reload` returns
                 if delta >= (1 if changed else 0):
                     break
                 time.sleep(0.1)
@@ -386,7 +386,7 @@ class Soak:
             key = self.openssl("pkey", "-pubout", "-in", str(root / f"{host}.key"))
             self.check(out.stdout == key.stdout and out.stdout, f"{host}'s key does not match its certificate")
             served = ""
-            for _ in range(50):   # the reloaded master hands over to new workers
+            for _unused in range(50):   # the reloaded master hands over to new workers
                 served = served_certificate(self.webs[host].port, host)
                 if served.strip() == cert_file.read_text().strip():
                     break

@@ -49,11 +49,11 @@ def op_crl(ctx):
                               % (item.get('crl_number'), item.get('next_update'), profile['name']),
                               ra_profile=profile['name'])
     if signed:
-        reason = '%s CRL(s) of %s.' % ('Would re-sign the' if ctx.check_mode else 'Re-signed the',
-                                      ', '.join(repr(i['ra_profile']) for i in signed))
+        verb = 'Would re-sign the' if ctx.check_mode else 'Re-signed the'
+        reason = '%s CRL(s) of %s.' % (verb, ', '.join(repr(i['ra_profile']) for i in signed))
     elif crls:
-        reason = 'Every CRL is fresh: %s.' % ', '.join('%s until %s' % (i['ra_profile'], i.get('next_update'))
-                                                        for i in crls)
+        fresh = ['%s until %s' % (i['ra_profile'], i.get('next_update')) for i in crls]
+        reason = 'Every CRL is fresh: %s.' % ', '.join(fresh)
     else:
         reason = 'No RA profile on the embedded CA: no CRL to keep.'
     return dict(changed=bool(signed), crls=crls, reason=reason)
