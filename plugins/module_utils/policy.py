@@ -42,39 +42,59 @@ def normalize_policy(policy):
     return policy
 
 
-# Units of renew_before besides days; short-lived certificates (hours, minutes) need them.
-_RENEW_BEFORE_SECONDS = {'h': 3600, 'hour': 3600, 'hours': 3600,
-                         'm': 60, 'min': 60, 'mins': 60, 'minute': 60, 'minutes': 60}
-
-
 def parse_renew_before(value):
-    """'30', '30d' -> ('days', 30.0); '33%' -> ('percent', 33.0); '8h', '30m' -> ('seconds', 28800.0 / 1800.0)."""
-    text = str(value).strip().lower()
-    match = re.match(r'^(\d+(?:\.\d+)?)\s*(d|days?|%|h|hours?|m|mins?|minutes?)?$', text)
-    if not match:
-        raise InputError('renew_before %r is not a number of days, hours or minutes, nor a percentage.' % (value,),
+    """'30', '30d' -> ('days', 30.0); '8h' -> ('days', 0.333...); '30m' -> ('days', 0.0208...);
+    '33%' -> ('percent', 33.0)."""
+    parsed = parse_duration_or_percent(value)
+    if parsed is None:
+        raise InputError('renew_before %r is neither a duration nor a percentage.' % (value,),
                          "Write days like '30' or '30d', hours like '8h', minutes like '30m', "
                          "or a share of the lifetime like '33%'.")
-    number, unit = float(match.group(1)), match.group(2)
-    if unit == '%':
+    kind, number = parsed
+    if kind == 'percent':
         if not 0 < number <= 100:
             raise InputError('renew_before %r is not a percentage above 0 and up to 100.' % (value,),
                              "Write a share of the lifetime like '33%'.")
         return ('percent', number)
-    if unit in _RENEW_BEFORE_SECONDS:
-        return ('seconds', number * _RENEW_BEFORE_SECONDS[unit])
-    return ('days', number)
+    return ('days', number / 86400.0)
+
+
+# Units of a renewal window; 'm' is minutes (short-lived certificates), never months.
+DURATION_UNITS = {'': 86400, 'd': 86400, 'day': 86400, 'days': 86400, 'h': 3600, 'hour': 3600, 'hours': 3600,
+                  'm': 60, 'min': 60, 'mins': 60, 'minute': 60, 'minutes': 60}
+
+
+def parse_duration_or_percent(value):
+    """Self-contained: '30' / '30d' / '8h' / '30m' -> ('seconds', n); '33%' -> ('percent', n); else None.
+
+    A bare number is days (what renew_before always meant)."""
+    text = str(value).strip().lower()
+    match = re.match(r'^(\d+(?:\.\d+)?)\s*([a-z]*|%)$', text)
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2)
+    if unit == '%':
+        return ('percent', number)
+    if unit not in DURATION_UNITS:
+        return None
+    return ('seconds', number * DURATION_UNITS[unit])
+
+
+# Below this lifetime a certificate is short-lived: renewal opens at half of it by default
+# (Let's Encrypt's 6-day profile), not at a third.
+SHORT_LIVED_SECONDS = 10 * 86400
 
 
 def renewal_window_seconds(renew_before, lifetime_seconds):
-    """How long before not_after the renewal window opens. Default: a third of the lifetime."""
+    """How long before not_after the renewal window opens. Default: a third of the lifetime,
+    half of it for short-lived certificates (under ten days)."""
     if renew_before in (None, ''):
+        if lifetime_seconds < SHORT_LIVED_SECONDS:
+            return lifetime_seconds / 2.0
         return lifetime_seconds / 3.0
     kind, number = parse_renew_before(renew_before)
     if kind == 'percent':
         return lifetime_seconds * number / 100.0
-    if kind == 'seconds':
-        return number
     return number * 86400.0
 
 

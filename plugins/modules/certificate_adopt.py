@@ -111,15 +111,23 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'adopt'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str', required=True),
             ra_profile=dict(type='str', required=True),
             labels=dict(type='dict'),
         ),
     )
-    module.run('adopt')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -259,6 +259,30 @@ certificate:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
+          type: str
 certificate_pem:
   description:
     - The certificate, PEM.
@@ -324,7 +348,12 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.argspec import (
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
+OPERATION = 'issue'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
     argument_spec = key_source_argument_spec()
     argument_spec.update(
         ra_profile=dict(type='str', required=True),
@@ -333,14 +362,17 @@ def main():
         labels=dict(type='dict'),
         force=dict(type='bool', default=False),
     )
-    module = PkiModule(
+    return dict(
         argument_spec=argument_spec,
         mutually_exclusive=KEY_SOURCE_MUTUALLY_EXCLUSIVE,
         required_one_of=KEY_SOURCE_REQUIRED_ONE_OF,
         required_together=KEY_SOURCE_REQUIRED_TOGETHER,
         required_if=KEY_SOURCE_REQUIRED_IF,
     )
-    module.run('issue')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

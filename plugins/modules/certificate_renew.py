@@ -55,8 +55,7 @@ options:
     description:
       - When a certificate is due, for this task, over the RA profile's
         O(pki.lifecycle.ra_profile#module:policy.renew_before), as days before expiry (V(30) or
-        V(30d)), hours (V(8h)) or minutes (V(30m)) before expiry, or as a share of the lifetime
-        (V(33%)).
+        V(30d)), hours or minutes (V(8h), V(30m)) or as a share of the lifetime (V(33%)).
     type: str
   force:
     description:
@@ -267,6 +266,30 @@ certificate:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
+          type: str
 certificate_pem:
   description:
     - The certificate, PEM.
@@ -351,8 +374,13 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'renew'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str'),
             ra_profile=dict(type='str'),
@@ -377,7 +405,10 @@ def main():
         required_if=[('due', False, ('certificate', 'subject'), True)],
         required_by=dict(subject='ra_profile'),
     )
-    module.run('renew')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

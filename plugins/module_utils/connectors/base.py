@@ -107,3 +107,18 @@ class Connector(object):
         """The CA's suggested renewal window (start, end) as aware datetimes, or None
         (e.g. ACME ARI, RFC 9773). Lifecycle uses ``start`` in the due decision."""
         return None
+
+    def renewal_updates(self, record):
+        """Connector data to keep on ``record`` after ``renewal_window`` asked the CA (ACME:
+        the ARI window and when to ask again, per Retry-After), or None."""
+        return None
+
+    def renewal_explanation(self, record):
+        """A URL where the CA explains its suggested window (ACME ARI explanationURL), or None."""
+        return None
+
+    def reconfigure(self, old_options, check_mode=False):
+        """The RA profile's connector options change from ``old_options`` to this connector's:
+        act on the CA if the change needs it (ACME: account key rollover). Returns a dict of
+        facts for the result (``message``: one sentence), or None. Default: nothing to do."""
+        return None

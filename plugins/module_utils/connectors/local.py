@@ -42,6 +42,18 @@ HAS_CRYPTOGRAPHY = x509lib.HAS_CRYPTOGRAPHY
 CA_PIN_ENV = 'PKI_LIFECYCLE_CA_PIN'
 
 
+_USAGE_EXTENSIONS = {}
+
+
+def _usage_extensions(usage, eku):
+    """build_extensions for key usage and EKU, built once per distinct pair (a due sweep asks
+    for the same pair thousands of times; the extension objects are immutable)."""
+    key = (tuple(usage), tuple(eku))
+    if key not in _USAGE_EXTENSIONS:
+        _USAGE_EXTENSIONS[key] = csrlib.build_extensions({'key_usage': usage, 'extended_key_usage': eku})
+    return _USAGE_EXTENSIONS[key]
+
+
 class LocalConnector(Connector):
     name = 'local'
     OPTIONS = {
@@ -188,8 +200,7 @@ class LocalConnector(Connector):
             usage = ['digital_signature'] + (['key_encipherment'] if isinstance(leaf_key, rsa.RSAPublicKey) else [])
         eku = attributes.get('extended_key_usage')
         # key_usage/EKU [] means "no such extension"; build_extensions drops empty ones.
-        usage_exts = csrlib.build_extensions({'key_usage': usage, 'extended_key_usage': (
-            ['server_auth', 'client_auth'] if eku is None else eku)})
+        usage_exts = _usage_extensions(usage, ['server_auth', 'client_auth'] if eku is None else eku)
         now = utcnow()
         not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
         data = {}
@@ -242,9 +253,9 @@ class LocalConnector(Connector):
     def batch(self):
         """Issue many certificates under one lock and one flush to disk (bulk renewal).
 
-        Inside, issue() writes each PEM and index line as usual but without an fsync each;
-        leaving flushes everything with one sync(), before the caller records the results
-        in the inventory (which holds their ``requested`` reservations until then, so a
+        Inside, issue() signs and keeps each certificate; leaving writes every PEM and index
+        line (local_ca/index.py end_batch: one sync, one index append), before the caller
+        records the results in the inventory (which holds their ``requested`` reservations until then, so a
         crash in between is recovered through lookup() like any other)."""
         if self._batching:
             yield
@@ -252,11 +263,12 @@ class LocalConnector(Connector):
         self._open()  # may create the CA, which takes the lock itself
         with self.lock:
             self._batching = True
+            self.index.begin_batch()
             try:
                 yield
             finally:
                 self._batching = False
-                os.sync()
+                self.index.end_batch()  # PEMs, one sync, index lines, fsync
 
     def lookup(self, record):
         """The newest certificate this CA issued for ``record['uuid']``, or None."""

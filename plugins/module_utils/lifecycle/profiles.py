@@ -13,6 +13,7 @@ import os
 from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry import connector_class
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PolicyError
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import failover
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.stores import open_key_store
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import check_attributes, make_connector
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import with_diff
@@ -94,10 +95,15 @@ def _ra_profile_in_use(tx, name):
         raise PolicyError('RA profile %r still has %d issued certificate(s); removing it would leave them '
                           'unrenewable and unrevocable.' % (name, len(in_use)),
                           'Revoke them first, or disable the profile with enabled: false.')
+    users = sorted(p['name'] for p in tx.list_ra_profiles() if p.get('fallback_ra_profile') == name)
+    if users:
+        raise PolicyError('RA profile %r is the fallback of %s.' % (name, ', '.join(users)),
+                          'Remove fallback_ra_profile from them first.')
 
 
 def op_ra_profile(ctx):
     p = ctx.params
+    changes = {}
 
     def build():
         cls = connector_class(p.get('connector') or 'local')
@@ -116,12 +122,32 @@ def op_ra_profile(ctx):
             revoke_attributes=dict(p.get('revoke_attributes') or {}),
             policy=policylib.normalize_policy(p.get('policy')),
         )
+        if p.get('fallback_ra_profile'):
+            wanted['fallback_ra_profile'] = p['fallback_ra_profile']
+            with ctx.store.transaction(write=False) as tx:
+                failover.check_fallback(tx, wanted)
+        connector = None
         if p.get('validate'):
             connector = make_connector(ctx, wanted)
             if not ctx.check_mode:
                 connector.check()
+        with ctx.store.transaction(write=False) as tx:
+            existing = tx.get_ra_profile(p['name'])
+        if existing is not None and existing.get('connector') == wanted['connector'] \
+                and existing.get('connector_options') != wanted['connector_options']:
+            # The connector may have to act on the change (ACME: a new account_key rolls the
+            # account over, RFC 8555 keyChange), before the new options are stored.
+            connector = connector or make_connector(ctx, wanted)
+            facts = connector.reconfigure(existing.get('connector_options') or {}, check_mode=ctx.check_mode)
+            if facts:
+                changes.update(facts)
         return wanted
-    return upsert_profile(ctx, 'ra_profile', 'RA profile', build, guard_removal=_ra_profile_in_use)
+    result = upsert_profile(ctx, 'ra_profile', 'RA profile', build, guard_removal=_ra_profile_in_use)
+    if changes:
+        result['connector_changes'] = changes
+        result['changed'] = True
+        result['reason'] = ('%s %s' % (result['reason'], changes.get('message', ''))).strip()
+    return result
 
 
 def op_token_profile(ctx):

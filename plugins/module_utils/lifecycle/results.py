@@ -56,7 +56,18 @@ def public_record(record, now=None, renew_before=None):
     out = dict((k, record.get(k)) for k in PUBLIC_FIELDS)
     out['validation_status'] = validation_status(record, now, renew_before)
     out['lineage'] = dict(renewed_from=record.get('renewed_from'), rekeyed_from=record.get('rekeyed_from'))
+    out['issued_by'] = issued_by(record)
     return out
+
+
+def issued_by(record):
+    """Which authority issued the record (failover.py keeps it in the connector data), and the
+    CA's certificate profile when the order named one."""
+    data = record.get('connector_data') or {}
+    facts = dict(data.get('issued_by') or {})
+    if data.get('profile'):
+        facts['certificate_profile'] = data['profile']
+    return facts
 
 
 def diff_view(record):

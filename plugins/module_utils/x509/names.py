@@ -210,8 +210,14 @@ def parse_subject(subject):
     return x509.Name(result)
 
 
+_OVERRIDES = []
+
+
 def _name_overrides():
-    return dict((x509.ObjectIdentifier(oid), short) for short, oid, _aliases in _NAME_ATTRIBUTES)
+    # Built once: normalize_subject runs several times per certificate in a due sweep.
+    if not _OVERRIDES:
+        _OVERRIDES.append(dict((x509.ObjectIdentifier(oid), short) for short, oid, _aliases in _NAME_ATTRIBUTES))
+    return _OVERRIDES[0]
 
 
 def normalize_subject(name):

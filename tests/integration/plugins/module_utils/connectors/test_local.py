@@ -12,6 +12,9 @@ import pytest
 from harness.pki import certificate_rows, make_csr, openssl, play, snapshot, verify
 from harness.playbook import run_playbook
 
+# Every test runs twice: action plugins in the controller's worker, and the module process.
+pytestmark = pytest.mark.usefixtures('execution_path')
+
 
 PROFILE_TASKS = """
     - name: RA profile
