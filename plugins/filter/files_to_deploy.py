@@ -15,6 +15,7 @@ description:
     and the RV(pki.lifecycle.certificate_request#module:deployed) report of the same host,
     returns the paths whose content (SHA-256), mode, owner or group differ, or every path when
     there is no report. The C(certificate) role runs its deploy task only when this is not empty.
+positional: deployed
 options:
   _input:
     description: The files to deploy.
