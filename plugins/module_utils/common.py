@@ -30,14 +30,22 @@ def common_argument_spec():
     )
 
 
+def module_argument_spec(spec):
+    """A module's ``module_spec()`` with the common options added: exactly what AnsibleModule
+    validates on the module path and the action plugin validates in the controller's worker."""
+    argument_spec = common_argument_spec()
+    argument_spec.update(spec['argument_spec'])
+    return dict(spec, argument_spec=argument_spec)
+
+
 class PkiModule(object):
     """Wraps AnsibleModule: builds the argspec, runs one lifecycle operation, reports."""
 
     def __init__(self, argument_spec, **kwargs):
-        spec = common_argument_spec()
-        spec.update(argument_spec)
+        kwargs['argument_spec'] = argument_spec
+        kwargs = module_argument_spec(kwargs)
         kwargs.setdefault('supports_check_mode', True)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.module = AnsibleModule(**kwargs)
 
     def run(self, operation):
         if not HAS_CRYPTOGRAPHY:

@@ -94,6 +94,10 @@ chain_pem:
   description: The chain recorded with it (as found), PEM.
   returned: always
   type: str
+root_pem:
+  description: The self-signed root at the end of RV(chain_pem), PEM, if the chain found holds one; else empty.
+  returned: always
+  type: str
 fullchain_pem:
   description: The certificate followed by RV(chain_pem).
   returned: always
@@ -111,15 +115,23 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'adopt'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str', required=True),
             ra_profile=dict(type='str', required=True),
             labels=dict(type='dict'),
         ),
     )
-    module.run('adopt')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

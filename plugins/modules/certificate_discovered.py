@@ -118,8 +118,13 @@ changed:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'discover'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             discovery=dict(type='dict'),
             host=dict(type='str'),
@@ -127,7 +132,10 @@ def main():
         ),
         required_one_of=[('discovery', 'discoveries')],
     )
-    module.run('discover')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

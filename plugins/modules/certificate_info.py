@@ -67,6 +67,28 @@ options:
       - Return each certificate's event log (what was done to it, when, by whom, with what result).
     type: bool
     default: false
+  fields:
+    description:
+      - Return only these keys of each certificate, for a smaller and faster result on a large
+        inventory. V(certificate_pem) and V(chain_pem) imply O(include_pem), V(events) implies
+        O(include_events).
+      - If not set, every key of RV(certificates) is returned.
+    type: list
+    elements: str
+    choices: [uuid, serial, subject, subject_alt_names, issuer, not_before, not_after, fingerprint_sha256,
+              spki_sha256, state, validation_status, ra_profile, labels, key_source, token_profile, key_ref,
+              revocation_reason, revoked_at, failure_reason, created_at, updated_at, lineage,
+              locations, origin, replaceable, compliance, certificate_pem, chain_pem, events]
+  limit:
+    description:
+      - Return at most this many certificates (the oldest first). RV(counts) still counts every match,
+        so RV(counts.total) greater than the length of RV(certificates) means some were left out.
+    type: int
+  counts_only:
+    description:
+      - Return only RV(counts); RV(certificates) is empty.
+    type: bool
+    default: false
   origin:
     description:
       - Only certificates first recorded by discovery (V(discovered)) or issued through a profile (V(issued)).
@@ -144,6 +166,23 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
   register: soon
+
+- name: On a large inventory, ask only for what is used
+  pki.lifecycle.certificate_info:
+    due_within_days: 7
+    fields: [uuid, subject, not_after, labels]
+    limit: 100
+  delegate_to: localhost
+  run_once: true
+  register: due_soon
+
+- name: Only the numbers
+  pki.lifecycle.certificate_info:
+    ra_profile: internal-web
+    counts_only: true
+  delegate_to: localhost
+  run_once: true
+  register: web_counts
 
 - name: Fail the run when anything has expired
   ansible.builtin.assert:
@@ -277,6 +316,30 @@ certificates:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
+          type: str
     certificate_pem:
       description: The certificate, PEM (empty when the record holds none).
       type: str
@@ -368,13 +431,15 @@ compliance:
   type: dict
   sample: {"compliant": 10, "noncompliant": 2, "rules": {"weak_key": 1, "expired": 1, "unknown_issuer": 2}}
 counts:
-  description: How many certificates were returned, in total and by validation status.
+  description:
+    - How many certificates match, in total and by validation status.
+    - Every match is counted, also those O(limit) or O(counts_only) leave out of RV(certificates).
   returned: always
   type: dict
   sample: {"total": 12, "valid": 9, "expiring": 2, "expired": 0, "revoked": 1, "invalid": 0}
   contains:
     total:
-      description: All returned certificates.
+      description: All matching certificates.
       type: int
     valid:
       description: Valid and not yet due for renewal.
@@ -397,8 +462,21 @@ counts:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'info'
+# The keys of a returned certificate, for ``fields``.
+FIELDS = (
+    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'ra_profile', 'labels',
+    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
+    'created_at', 'updated_at', 'lineage', 'locations', 'origin', 'replaceable', 'compliance',
+    'certificate_pem', 'chain_pem', 'events',
+)
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             uuid=dict(type='str'),
             serial=dict(type='str'),
@@ -411,6 +489,9 @@ def main():
             due_within_days=dict(type='int'),
             include_pem=dict(type='bool', default=False),
             include_events=dict(type='bool', default=False),
+            fields=dict(type='list', elements='str', choices=list(FIELDS)),
+            limit=dict(type='int'),
+            counts_only=dict(type='bool', default=False),
             origin=dict(type='list', elements='str', choices=['issued', 'discovered']),
             location_host=dict(type='str'),
             compliance=dict(type='bool', default=False),
@@ -422,8 +503,12 @@ def main():
             trust_anchors=dict(type='str'),
             expiring_days=dict(type='int', default=30),
         ),
+        mutually_exclusive=[('counts_only', 'limit'), ('counts_only', 'fields')],
     )
-    module.run('info')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

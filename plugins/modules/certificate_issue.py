@@ -46,11 +46,13 @@ options:
         O(pki.lifecycle.ra_profile#module:policy.max_validity_days) is refused.
       - If not set, the profile's maximum, else the CA's default.
       - Not part of the request's identity.
+      - At least 1; V(0) and negative numbers are refused (they never mean "not set").
     type: int
   labels:
     description:
       - Labels to record with the certificate, for example the host it serves and where it is
-        deployed. Values are strings.
+        deployed. Values are strings (a number is kept as given); a nested value (a dict or a
+        list) is refused, naming the label.
       - Not part of the request's identity. When the certificate exists already, these labels are
         merged into its labels, which is not reported as a change.
     type: dict
@@ -259,6 +261,30 @@ certificate:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
+          type: str
 certificate_pem:
   description:
     - The certificate, PEM.
@@ -268,8 +294,17 @@ certificate_pem:
   sample: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
 chain_pem:
   description:
-    - The issuer chain, PEM, the certificate's issuer first; it ends with the root when the CA returns one.
-    - Empty when the CA returns no chain.
+    - The issuer chain, PEM, the certificate's issuer first, without the self-signed root, which is
+      returned as RV(root_pem) (the embedded CA includes it only with its connector option
+      C(chain_includes_root=true)).
+    - Empty when the CA returns no chain or the certificate's issuer is the root.
+  returned: success
+  type: str
+root_pem:
+  description:
+    - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
+      CA always does), the trust anchor for clients' trust stores.
+    - Empty when the CA did not return its root.
   returned: success
   type: str
 fullchain_pem:
@@ -324,7 +359,12 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.argspec import (
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
+OPERATION = 'issue'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
     argument_spec = key_source_argument_spec()
     argument_spec.update(
         ra_profile=dict(type='str', required=True),
@@ -333,14 +373,17 @@ def main():
         labels=dict(type='dict'),
         force=dict(type='bool', default=False),
     )
-    module = PkiModule(
+    return dict(
         argument_spec=argument_spec,
         mutually_exclusive=KEY_SOURCE_MUTUALLY_EXCLUSIVE,
         required_one_of=KEY_SOURCE_REQUIRED_ONE_OF,
         required_together=KEY_SOURCE_REQUIRED_TOGETHER,
         required_if=KEY_SOURCE_REQUIRED_IF,
     )
-    module.run('issue')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -55,8 +55,7 @@ options:
     description:
       - When a certificate is due, for this task, over the RA profile's
         O(pki.lifecycle.ra_profile#module:policy.renew_before), as days before expiry (V(30) or
-        V(30d)), hours (V(8h)) or minutes (V(30m)) before expiry, or as a share of the lifetime
-        (V(33%)).
+        V(30d)), hours or minutes (V(8h), V(30m)) or as a share of the lifetime (V(33%)).
     type: str
   force:
     description:
@@ -82,6 +81,7 @@ options:
     description:
       - The validity to ask the CA for, in days. If not set, the RA profile's
         O(pki.lifecycle.ra_profile#module:policy.max_validity_days), else the CA's default.
+      - At least 1; V(0) and negative numbers are refused (they never mean "not set").
     type: int
   attributes:
     description:
@@ -267,6 +267,30 @@ certificate:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
+          type: str
 certificate_pem:
   description:
     - The certificate, PEM.
@@ -276,8 +300,17 @@ certificate_pem:
   sample: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
 chain_pem:
   description:
-    - The issuer chain, PEM, the certificate's issuer first; it ends with the root when the CA returns one.
-    - Empty when the CA returns no chain.
+    - The issuer chain, PEM, the certificate's issuer first, without the self-signed root, which is
+      returned as RV(root_pem) (the embedded CA includes it only with its connector option
+      C(chain_includes_root=true)).
+    - Empty when the CA returns no chain or the certificate's issuer is the root.
+  returned: when one certificate is renewed (not with O(due=true))
+  type: str
+root_pem:
+  description:
+    - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
+      CA always does), the trust anchor for clients' trust stores.
+    - Empty when the CA did not return its root.
   returned: when one certificate is renewed (not with O(due=true))
   type: str
 fullchain_pem:
@@ -300,7 +333,10 @@ certificates:
       description: The new certificate, PEM.
       type: str
     chain_pem:
-      description: Its issuer chain, PEM.
+      description: Its issuer chain, PEM, without the self-signed root.
+      type: str
+    root_pem:
+      description: The self-signed root the chain leads to, PEM, when the CA returned it.
       type: str
     fullchain_pem:
       description: The certificate followed by its chain.
@@ -351,8 +387,13 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'renew'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str'),
             ra_profile=dict(type='str'),
@@ -377,7 +418,10 @@ def main():
         required_if=[('due', False, ('certificate', 'subject'), True)],
         required_by=dict(subject='ra_profile'),
     )
-    module.run('renew')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

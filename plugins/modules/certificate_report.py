@@ -183,8 +183,13 @@ compliance:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'report'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             dest=dict(type='path', required=True),
             name=dict(type='str', default='certificates'),
@@ -202,7 +207,10 @@ def main():
             expiring_days=dict(type='int', default=30),
         ),
     )
-    module.run('report')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -197,6 +197,30 @@ certificate:
         rekeyed_from:
           description: The uuid of the certificate this one rekeys, or null.
           type: str
+    issued_by:
+      description:
+        - The authority that issued the certificate (or holds its pending order). Empty for
+          records from before this field existed.
+      type: dict
+      contains:
+        ra_profile:
+          description:
+            - The RA profile whose CA issued it. Another than the record's C(ra_profile) when
+              that profile's CA was unavailable and its O(pki.lifecycle.ra_profile#module:fallback_ra_profile)
+              issued it instead.
+          type: str
+        connector:
+          description: The connector of that RA profile.
+          type: str
+        fallback_from:
+          description: Set after a failover, the RA profile whose CA was unavailable.
+          type: str
+        fallback_reason:
+          description: Set after a failover, why the CA(s) before were passed over.
+          type: str
+        certificate_profile:
+          description: The ACME certificate profile the order named (draft-ietf-acme-profiles), if any.
+          type: str
 certificate_pem:
   description:
     - The certificate, PEM.
@@ -206,8 +230,17 @@ certificate_pem:
   sample: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
 chain_pem:
   description:
-    - The issuer chain, PEM, the certificate's issuer first; it ends with the root when the CA returns one.
-    - Empty when the CA returns no chain.
+    - The issuer chain, PEM, the certificate's issuer first, without the self-signed root, which is
+      returned as RV(root_pem) (the embedded CA includes it only with its connector option
+      C(chain_includes_root=true)).
+    - Empty when the CA returns no chain or the certificate's issuer is the root.
+  returned: success
+  type: str
+root_pem:
+  description:
+    - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
+      CA always does), the trust anchor for clients' trust stores.
+    - Empty when the CA did not return its root.
   returned: success
   type: str
 fullchain_pem:
@@ -240,8 +273,13 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'revoke'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             certificate=dict(type='str', required=True),
             # No choices: the lifecycle layer normalises the spelling and refuses anything else
@@ -250,7 +288,10 @@ def main():
             attributes=dict(type='dict'),
         ),
     )
-    module.run('revoke')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

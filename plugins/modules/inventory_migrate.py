@@ -152,8 +152,13 @@ reason:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'inventory_migrate'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             source=dict(type='str'),
             source_password=dict(type='str', no_log=True),
@@ -162,7 +167,10 @@ def main():
             overwrite=dict(type='bool', default=False),
         ),
     )
-    module.run('inventory_migrate')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

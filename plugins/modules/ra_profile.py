@@ -61,12 +61,19 @@ options:
     description:
       - How to reach the CA, for the O(connector). Stored in the inventory, so no secrets here
         (a key that looks like one is refused; use O(connector_secrets)).
-      - Each connector declares the options it accepts; an unknown option is refused with the
-        list of valid ones, and a missing required one is named.
+      - Each connector declares the options it accepts, with their types, choices and which are
+        required. They are checked when the profile is created or changed (not at the first
+        certificate). An unknown, missing or wrongly typed option is refused with a message
+        naming the profile and the option. Numbers and booleans may be given as strings
+        (V(30), V(yes)), and are stored in their type.
       - "V(local): C(directory) (default: C(ca/<profile>) next to the inventory), C(ca_subject),
         C(ca_key_type), C(ca_validity_days) of a CA it creates, or C(ca_certificate),
         C(ca_private_key) and C(ca_chain) to import an existing CA; C(validity_days),
         C(crl_validity_days), C(crl_distribution_point)."
+      - "V(local): C(extended_key_usage) of issued certificates, V(server), V(client), V(both)
+        (default) or a list of names or dotted OIDs; C(chain_includes_root) (default V(false)):
+        the self-signed root is returned as C(root_pem) and left out of C(chain_pem) and
+        C(fullchain_pem) unless this is V(true)."
       - "V(local) with the CA key in a token: C(ca_token_profile), a token profile (for example of
         type V(pkcs11)), and C(ca_key), the key's name (PKCS#11 label) in it, in place of the
         C(ca.key) file. Certificates and CRLs are signed inside the token. A new CA uses the key if
@@ -128,11 +135,23 @@ options:
       renew_before:
         description:
           - When certificates of this profile are due for renewal, as days before expiry
-            (V(30) or V(30d)), hours (V(8h)) or minutes (V(30m)) before expiry, or as a share
-            of the lifetime (V(33%)).
-          - If not set, the last third of the lifetime.
+            (V(30) or V(30d)), hours or minutes for short-lived certificates (V(8h), V(30m)), or as
+            a share of the lifetime (V(33%)).
+          - If not set, the last third of the lifetime; half of it for certificates valid less
+            than ten days (short-lived).
+          - An ACME CA's suggested renewal window (ARI) is used over this when the CA offers one.
           - O(pki.lifecycle.certificate_renew#module:renew_before) overrides it for one task.
         type: str
+  fallback_ra_profile:
+    description:
+      - Another RA profile whose CA takes over when this profile's CA is unavailable (unreachable,
+        a server error, or a rate limit), the way Apache's mod_md fails over to a second ACME CA.
+      - The certificate stays in this profile (its policy, its renewals); C(issued_by.ra_profile) of
+        the certificate record says which profile's CA issued it. The next renewal tries this
+        profile's CA first again. Revocation goes to the CA that issued.
+      - The fallback must exist, must not lead back to this profile (a loop is refused), and its
+        connector must take the same issue and revoke attributes as this one's.
+    type: str
   validate:
     description:
       - Check that the CA is reachable and that the credentials in O(connector_secrets) work, by
@@ -200,6 +219,21 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
 
+- name: Let's Encrypt's short-lived profile, failing over to a second ACME CA
+  pki.lifecycle.ra_profile:
+    name: le-short
+    connector: acme
+    connector_options:
+      directory_url: https://acme-v02.api.letsencrypt.org/directory
+      profile: shortlived
+      contact: [pki-admin@example.org]
+      terms_agreed: true
+    fallback_ra_profile: zerossl-web
+    policy:
+      renew_before: 3d
+  delegate_to: localhost
+  run_once: true
+
 - name: Stop issuing through a profile, keeping it and its certificates
   pki.lifecycle.ra_profile:
     name: legacy-web
@@ -258,12 +292,28 @@ ra_profile:
     policy:
       description: The policy, with the suboptions that are set.
       type: dict
+    fallback_ra_profile:
+      description: The fallback RA profile, when one is set.
+      type: str
+      returned: when set
     created_at:
       description: When the profile was created, ISO 8601 in UTC.
       type: str
     updated_at:
       description: When the profile last changed, ISO 8601 in UTC.
       type: str
+connector_changes:
+  description:
+    - What the connector did at the CA because its options changed. For V(acme), a changed
+      C(account_key) rolls the account over to the new key (RFC 8555 keyChange).
+  returned: when the connector acted
+  type: dict
+  sample:
+    account_url: https://acme.example.org/acct/123
+    account_key_rollover: rolled over
+    old_key_thumbprint: -fwWB6pCCWLF0bNi_3YXRqy6X4s0UDdaCkP9QpQFZcs
+    new_key_thumbprint: 90AXEFyJe0Wn7UqEHvraETQiH0pfb2GT56n8ce24jro
+    message: Rolled the ACME account https://acme.example.org/acct/123 over to the new account key (keyChange).
 changed:
   description: Whether the profile was (in check mode, would be) created, changed or removed.
   returned: always
@@ -290,8 +340,13 @@ diff:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'ra_profile'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             name=dict(type='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -313,10 +368,14 @@ def main():
                     renew_before=dict(type='str'),
                 ),
             ),
+            fallback_ra_profile=dict(type='str'),
             validate=dict(type='bool', default=False),
         ),
     )
-    module.run('ra_profile')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

@@ -169,8 +169,13 @@ diff:
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
 
 
-def main():
-    module = PkiModule(
+OPERATION = 'token_profile'
+
+
+def module_spec():
+    """The argument spec and its constraints; the action plugin of the same name validates with
+    exactly these (plugins/plugin_utils/controller_action.py)."""
+    return dict(
         argument_spec=dict(
             name=dict(type='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -179,7 +184,10 @@ def main():
             validate=dict(type='bool', default=False),
         ),
     )
-    module.run('token_profile')
+
+
+def main():
+    PkiModule(**module_spec()).run(OPERATION)
 
 
 if __name__ == '__main__':

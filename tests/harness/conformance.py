@@ -311,6 +311,68 @@ class AcmeCase(Case):
         return env.pebble.cert_status(serial_hex).get('Status') == 'Revoked'
 
 
+class Acme2CertifierCase(AcmeCase):
+    """acme2certifier (harness ``acme2certifier_factory``, its openssl CA handler) with
+    pre-validated authorizations (a2c's ``sectigo_sim``), so orders finish in one call. The
+    issue attribute is the ACME certificate profile ``shortlived`` from its ``meta.profiles``
+    (7-day certificates here); renewals carry ``replaces`` (RFC 9773, accepted and ignored by
+    a2c; the wire format is proven against the RFC's example in the unit tests). Revocation is
+    checked in the CA's own CRL (openssl crl)."""
+
+    def setup(self, env):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        env.a2c = env.fx['acme2certifier_factory'](prevalidated=True)
+        env.account_key = os.path.join(env.work, 'acme-account.key')
+        with open(env.account_key, 'wb') as handle:
+            handle.write(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self.PASSPHRASE.encode())))
+        os.chmod(env.account_key, 0o600)
+
+    def options(self, env):
+        return {'directory_url': env.a2c.directory_url, 'terms_agreed': True, 'contact': ['pki@example.test'],
+                'account_key': env.account_key, 'trust_anchor': env.a2c.ca_cert_path, 'poll_timeout': 20}
+
+    def root_pem(self, env):
+        with open(env.a2c.ca_cert_path) as handle:
+            return handle.read()
+
+    def revoked_by_ca(self, env, serial_hex, revoke_result):
+        # Its CRL, read by openssl. Not handed to `openssl verify -crl_check` (env.crl_pem):
+        # a2c 0.46's openssl handler writes nextUpdate == lastUpdate, so openssl calls it expired.
+        with open(os.path.join(str(env.a2c.workdir), 'ca', 'crl.pem')) as handle:
+            return serial_hex.lower().lstrip('0') in crl_serials(handle.read())
+
+
+class AcmeRfc2136Case(AcmeCase):
+    """Pebble resolving through a real BIND9 (``pebble_bind9`` on ``bind9``): dns-01 answered by
+    the connector itself with RFC 2136 updates signed by TSIG, validated by Pebble against
+    what BIND serves, in one call per issue. The TSIG secret is the credential that 'wrong
+    credentials' gets wrong (BIND refuses the update); revocation needs no TSIG."""
+
+    def setup(self, env):
+        env.bind = env.fx['bind9']
+        env.pebble = env.fx['pebble_bind9']
+        env.trust_anchor = os.path.join(env.work, 'pebble-root.pem')
+        with open(env.trust_anchor, 'w') as handle:
+            handle.write(env.pebble.roots_pem())
+
+    def options(self, env):
+        return {'directory_url': env.pebble.directory_url, 'ca_bundle': env.pebble.ca_bundle, 'terms_agreed': True,
+                'trust_anchor': env.trust_anchor, 'poll_timeout': 20, 'challenge_type': 'dns-01',
+                'dns_server': env.bind.host, 'dns_port': env.bind.port, 'dns_zone': env.bind.zone,
+                'tsig_key_name': env.bind.tsig_key_name, 'tsig_algorithm': env.bind.tsig_algorithm,
+                'dns_propagation_timeout': 20}
+
+    def secrets(self, env):
+        return {'tsig_secret': env.bind.tsig_secret}
+
+    def bad_secrets(self, env):
+        import base64
+        return {'tsig_secret': base64.b64encode(b'not the key of this zone, 32 b.').decode()}
+
+
 CASES: dict[str, Case] = dict((c.id, c) for c in [
     LocalCase(id='local', connector='local', issue_attributes={'validity_days': 30}, max_lifetime_days=30,
               bad_secrets_messages=('wrong passphrase',), down_message='missing-ca'),
@@ -321,6 +383,14 @@ CASES: dict[str, Case] = dict((c.id, c) for c in [
               bad_secrets_messages=('invalid token',)),
     AcmeCase(id='acme', connector='acme', fixtures=('pebble_factory',), issue_attributes={'challenge_type': 'http-01'},
              bad_secrets_messages=('passphrase is wrong',), down_message='http://127.0.0.1:9/dir is unreachable'),
+    Acme2CertifierCase(id='acme2certifier', connector='acme', fixtures=('acme2certifier_factory',),
+                       issue_attributes={'profile': 'shortlived'}, max_lifetime_days=7,
+                       bad_secrets_messages=('passphrase is wrong',),
+                       down_message='http://127.0.0.1:9/dir is unreachable'),
+    AcmeRfc2136Case(id='acme-rfc2136', connector='acme', fixtures=('bind9', 'pebble_bind9'),
+                    issue_attributes={'challenge_type': 'dns-01'}, revoke_needs_credentials=False,
+                    bad_secrets_messages=('refused the update',),
+                    down_message='http://127.0.0.1:9/dir is unreachable'),
 ])
 
 

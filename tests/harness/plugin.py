@@ -29,6 +29,11 @@ attributes also read as ``obj["name"]``.
                     host_vars(), ssh_argv(*cmd), run(*cmd)
   server_factory    callable(ServerClass, **kwargs) -> a new started server (own state)
   run_playbook      (function scope) harness.playbook.run_playbook with tmp_path defaulted
+  execution_path    (function scope, parametrized) 'in_process' or 'module': the controller
+                    modules' action plugins run lifecycle in Ansible's worker, or (with
+                    PKI_LIFECYCLE_FORCE_MODULE=1 in the environment playbooks inherit) the
+                    module as a process; `pytestmark = pytest.mark.usefixtures('execution_path')`
+                    runs a whole suite on both paths
 
 The require_servers() rule: when a binary/package is missing or a server fails to start,
 the test is skipped, or FAILS when PKI_LIFECYCLE_REQUIRE_SERVERS=1 (CI). Startup errors
@@ -181,6 +186,15 @@ def sshd(_server_pool: _Pool) -> S.Sshd:
 
 
 # ---------------------------------------------------------------- playbooks
+
+@pytest.fixture(params=["in_process", "module"])
+def execution_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "module":
+        monkeypatch.setenv("PKI_LIFECYCLE_FORCE_MODULE", "1")
+    else:
+        monkeypatch.delenv("PKI_LIFECYCLE_FORCE_MODULE", raising=False)
+    return request.param
+
 
 @pytest.fixture
 def run_playbook(tmp_path: Path) -> Callable[..., Any]:

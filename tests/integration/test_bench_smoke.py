@@ -17,10 +17,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 BENCHES = [
     ('bench_issuance.py', ['== Bench 1: issuance convergence', '== Bench 2: no-change rerun',
+                           "our controller tasks run in: controller's worker",
                            '2 certs on localhost', '3 hosts x 1 cert, forks=10']),
     ('bench_renewal.py', ['== Bench 3: bulk renewal', 'ours cert/s', 'raw cert/s']),
-    ('bench_inventory.py', ['== Bench 4: inventory scale', 'due query ms', 'USING INDEX certificates_not_after']),
-    ('bench_memory.py', ['== Bench 5: peak RSS', 'issue (force: true)', 'no-change']),
+    ('bench_inventory.py', ['== Bench 4: inventory scale', 'due query ms', 'USING INDEX certificates_not_after',
+                            'all fields', 'fields: 4', 'counts_only']),
+    ('bench_memory.py', ["== Bench 5: what one certificate_issue task adds to its worker's peak RSS",
+                         'added/ping', 'issue (force: true)', 'no-change', '== Bench 5b: peak RSS of one module process']),
     ('bench_concurrency.py', ['== Bench 6: 6 hosts, forks=3, one SQLite inventory', 'issue/ping']),
     ('bench_discovery.py', ['== Bench 7a: discovery on one host, files/s', 'find+openssl files/s',
                             '== Bench 7b: discovery from the controller, endpoints/s', 's_client endpoints/s']),

@@ -26,6 +26,7 @@ import stat
 import sys
 import textwrap
 
+import pytest
 import yaml
 
 from harness.playbook import ensure_collection_link
@@ -35,6 +36,9 @@ sys.path.insert(0, str(ensure_collection_link()))
 # pylint: disable=wrong-import-position
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors import registry  # noqa: E402
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys import stores as key_stores  # noqa: E402
+
+# In the controller's worker (action plugins) and as a module process: no leak on either path.
+pytestmark = pytest.mark.usefixtures('execution_path')
 
 PLUGINS = os.path.join(str(ensure_collection_link()), 'ansible_collections', 'pki', 'lifecycle', 'plugins')
 DOMAIN = 'example.test'
@@ -203,7 +207,8 @@ def token_tasks(sc, request, types):
     sc.env['PKI_LIFECYCLE_TOKEN_PASSPHRASE'] = KNOWN['file_passphrase_env']
     if 'pkcs11' in types:
         hsm = request.getfixturevalue('softhsm')
-        hsm.init_token('pki-secrets', KNOWN['pkcs11_pin'], KNOWN['pkcs11_so_pin'])
+        label = 'pki-secrets-' + request.getfixturevalue('execution_path')  # one token per path run
+        hsm.init_token(label, KNOWN['pkcs11_pin'], KNOWN['pkcs11_so_pin'])
         sc.env['PKI_LIFECYCLE_PKCS11_PIN'] = KNOWN['pkcs11_pin']
         for mode in ('args', 'env'):
             pin = {'pin': KNOWN['pkcs11_pin']} if mode == 'args' else {}
@@ -211,7 +216,7 @@ def token_tasks(sc, request, types):
             after[mode] += [
                 task('token hsm-' + mode, 'pki.lifecycle.token_profile', {
                     'name': 'hsm-' + mode, 'type': 'pkcs11', 'validate': True, 'token_secrets': pin,
-                    'options': {'module': hsm.module, 'token_label': 'pki-secrets'}}),
+                    'options': {'module': hsm.module, 'token_label': label}}),
                 task('issue hsm-' + mode, 'pki.lifecycle.certificate_issue', {
                     'ra_profile': 'local-' + mode, 'token_profile': 'hsm-' + mode, 'key': 'hsm-' + mode,
                     'generate_key': True, 'key_type': 'ec', 'subject': 'CN=' + host,
@@ -295,7 +300,7 @@ def test_no_secret_leaks(request, tmp_path, run_playbook):
     pg_tasks = []
     if postgresql_present():
         pg = request.getfixturevalue('postgresql')
-        url = pg.create_database('secrets')
+        url = pg.create_database('secrets_' + request.getfixturevalue('execution_path'))
         pg_dsn = pg.dsn.rsplit('/', 1)[0] + '/' + url.rsplit('/', 1)[1]
         sc.secrets['inventory_password'] = pg.password
         sc.env['PKI_LIFECYCLE_INVENTORY_PASSWORD'] = pg.password   # the env run's fallback: unused there

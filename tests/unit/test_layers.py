@@ -59,6 +59,7 @@ PRIVATE_TO = {'local_ca': {'connectors.local'}}
 PLUGIN_TYPES = {
     'modules': {'common', 'argspec', 'host_request', 'lifecycle', 'discovery'},
     'action': {'common', 'lifecycle'},
+    'plugin_utils': {'common', 'lifecycle'},    # the action plugins' shared base
     'doc_fragments': set(),
 }
 

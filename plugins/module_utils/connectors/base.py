@@ -38,6 +38,10 @@ class Connector(object):
     name = None
     # name -> short description; used for validation messages and docs
     OPTIONS = {}
+    # name -> dict(type=str|int|number|bool|list|raw, required, default, choices, min, check):
+    # lifecycle.options checks connector_options against it when the RA profile is created
+    # or changed (an option in OPTIONS without a spec is taken as raw).
+    OPTION_SPEC = {}
     REQUIRED_OPTIONS = ()
     SECRETS = {}
     # secret name -> environment variable fallback
@@ -106,4 +110,19 @@ class Connector(object):
     def renewal_window(self, record):
         """The CA's suggested renewal window (start, end) as aware datetimes, or None
         (e.g. ACME ARI, RFC 9773). Lifecycle uses ``start`` in the due decision."""
+        return None
+
+    def renewal_updates(self, record):
+        """Connector data to keep on ``record`` after ``renewal_window`` asked the CA (ACME:
+        the ARI window and when to ask again, per Retry-After), or None."""
+        return None
+
+    def renewal_explanation(self, record):
+        """A URL where the CA explains its suggested window (ACME ARI explanationURL), or None."""
+        return None
+
+    def reconfigure(self, old_options, check_mode=False):
+        """The RA profile's connector options change from ``old_options`` to this connector's:
+        act on the CA if the change needs it (ACME: account key rollover). Returns a dict of
+        facts for the result (``message``: one sentence), or None. Default: nothing to do."""
         return None

@@ -25,7 +25,7 @@ def _load(name):
         from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
         return LocalConnector
     if name == 'acme':
-        from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme import AcmeConnector
+        from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.connector import AcmeConnector
         return AcmeConnector
     if name == 'vault':
         from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.vault import VaultConnector

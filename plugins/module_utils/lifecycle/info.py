@@ -11,7 +11,7 @@ import datetime
 from ansible_collections.pki.lifecycle.plugins.module_utils import compliance as compliancelib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import checks
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record, validation_status
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
 
 
@@ -34,37 +34,71 @@ def _filters(p, now):
 def op_info(ctx):
     p = ctx.params
     now = ctx.now
+    shape = _Shape(p)
+    wanted = set(p.get('validation_status') or [])
+    certificates, counts, findings = [], dict((s, 0) for s in VALIDATION_STATUSES), []
     with ctx.store.transaction(write=False) as tx:
         records = tx.find_certificates(**_filters(p, now))
         profiles = dict((r['name'], r) for r in tx.list_ra_profiles())
-        events = {}
         check_ctx = checks.context(ctx, tx, profiles) if _wants_compliance(p) else None
-        if p.get('include_events'):
-            for r in records:
-                events[r['uuid']] = tx.list_events(certificate_uuid=r['uuid'])
-    if p.get('due_within_days') is not None:
-        records = [r for r in records if r['state'] == 'issued']
-    wanted = set(p.get('validation_status') or [])
-    certificates, counts = [], dict((s, 0) for s in VALIDATION_STATUSES)
-    for record in records:
-        pol = (profiles.get(record['ra_profile']) or {}).get('policy') or {}
-        item = public_record(record, now, pol.get('renew_before'))
-        if wanted and item['validation_status'] not in wanted:
-            continue
-        if p.get('include_pem'):
-            item['certificate_pem'] = record.get('certificate_pem') or ''
-            item['chain_pem'] = record.get('chain_pem') or ''
-        if p.get('include_events'):
-            item['events'] = events.get(record['uuid'], [])
-        if not _discovery_view(record, item, p, check_ctx, profiles):
-            continue
-        counts[item['validation_status']] += 1
-        certificates.append(item)
-    counts['total'] = len(certificates)
+        if p.get('due_within_days') is not None:
+            records = [r for r in records if r['state'] == 'issued']
+        for record in records:
+            pol = (profiles.get(record['ra_profile']) or {}).get('policy') or {}
+            status = validation_status(record, now, pol.get('renew_before'))
+            if wanted and status not in wanted:
+                continue
+            view = {}
+            if not _discovery_view(record, view, p, check_ctx, profiles):
+                continue
+            counts[status] += 1
+            if check_ctx is not None:
+                findings.append(view['compliance']['findings'])
+            if shape.room(len(certificates)):
+                certificates.append(shape.item(record, status, view, tx))
+    counts['total'] = sum(counts.values())  # every match, also those limit/counts_only leave out
     result = dict(changed=False, certificates=certificates, counts=counts)
     if check_ctx is not None:
-        result['compliance'] = compliancelib.summary([c['compliance']['findings'] for c in certificates])
+        result['compliance'] = compliancelib.summary(findings)
     return result
+
+
+# A narrow ``fields`` list of these needs no full public record per certificate.
+_CHEAP_FIELDS = frozenset(('uuid', 'serial', 'subject', 'issuer', 'not_before', 'not_after', 'state',
+                           'validation_status', 'ra_profile', 'labels', 'subject_alt_names',
+                           'locations', 'origin', 'replaceable', 'compliance'))
+
+
+class _Shape(object):
+    """What each returned certificate holds and how many are returned (fields, limit,
+    counts_only): large inventories make large results, and every byte of a result is
+    serialised, sent to ansible-playbook and handed to each callback."""
+
+    def __init__(self, p):
+        self.fields = list(p['fields']) if p.get('fields') else None
+        self.limit = 0 if p.get('counts_only') else p.get('limit')
+        wanted = set(self.fields or ())
+        self.pem = bool(p.get('include_pem')) or bool(wanted & set(('certificate_pem', 'chain_pem')))
+        self.events = bool(p.get('include_events')) or 'events' in wanted
+
+    def room(self, returned):
+        return self.limit is None or returned < self.limit
+
+    def item(self, record, status, view, tx):
+        if self.fields is not None and _CHEAP_FIELDS.issuperset(self.fields):
+            item = dict((k, record.get(k)) for k in self.fields)
+        else:
+            item = public_record(record)
+        item['validation_status'] = status  # computed once, with the RA profile's renew_before
+        item.update(view)  # locations, origin, replaceable, compliance
+        if self.pem:
+            item['certificate_pem'] = record.get('certificate_pem') or ''
+            item['chain_pem'] = record.get('chain_pem') or ''
+        if self.events:
+            item['events'] = tx.list_events(certificate_uuid=record['uuid'])
+        if self.fields is not None:
+            item = dict((k, item[k]) for k in self.fields if k in item)
+        return item
 
 
 def _wants_compliance(p):

@@ -27,6 +27,7 @@ import time
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base import Pending
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, PkiError, ValidationError
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import failover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
     current_for_identity, exists_reason, fill_from_certificate, has_successor, new_record,
 )
@@ -36,11 +37,19 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request im
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import CLOCK_SKEW_SECONDS, public_record
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, parse_iso, utcnow
 
-# How long a run waits for another run that is issuing the same certificate.
-PENDING_WAIT_SECONDS = float(os.environ.get('PKI_LIFECYCLE_PENDING_WAIT', '300'))
-# When neither the store nor a pid can tell whether the writer of a 'requested' record (on
-# another host) is alive, the record counts as in progress this long after its updated_at.
-REQUEST_LEASE_SECONDS = float(os.environ.get('PKI_LIFECYCLE_REQUEST_LEASE', '240'))
+
+# Both read per call, not at import: in the controller's worker (the action plugins) lifecycle
+# is imported once, before a task's `environment:` applies.
+def pending_wait_seconds():
+    """How long a run waits for another run that is issuing the same certificate."""
+    return float(os.environ.get('PKI_LIFECYCLE_PENDING_WAIT', '300'))
+
+
+def request_lease_seconds():
+    """When neither the store nor a pid can tell whether the writer of a 'requested' record (on
+    another host) is alive, the record counts as in progress this long after its updated_at."""
+    return float(os.environ.get('PKI_LIFECYCLE_REQUEST_LEASE', '240'))
+
 
 # Reasons both entries store, log and return.
 ISSUED = 'Issued serial %s through RA profile %r.'
@@ -70,6 +79,7 @@ class Job(object):
         self.failure = None               # failure_reason of a kept record
         self.keep = False                 # keep the record as failed: the CA may have issued
         self.keep_certificate = False     # ... with the certificate it returned
+        self.authorities = None           # the RA profile's CA and its fallbacks (failover.py)
 
     def fail(self, error, reason, keep, keep_certificate=False):
         self.error, self.failure, self.keep, self.keep_certificate = error, reason, keep, keep_certificate
@@ -92,6 +102,7 @@ def issue_one(ctx, connector, profile, job, operation, force=False):
     if early is not None:
         return early
     _test_pause('after_reserve')
+    job.authorities = job.authorities or failover.Authorities(ctx, profile, connector)
     _call_ca(connector, job)
     _test_pause('before_store')
     _store(ctx, profile, operation, [job])
@@ -116,8 +127,10 @@ def issue_batch(ctx, connector, profile, jobs, operation):
             reserved.append(job)
     # The embedded CA holds its lock once and flushes to disk once, on leaving: what it wrote
     # is on disk before the inventory says issued.
+    authorities = failover.Authorities(ctx, profile, connector)
     with connector.batch():
         for job in reserved:
+            job.authorities = job.authorities or authorities
             _call_ca(connector, job)
     _store(ctx, profile, operation, reserved)
     return reserved, left
@@ -129,7 +142,8 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
     """Decide inside a write transaction and store the reservation (or claim a request an
     earlier call left waiting). Returns None when reserved, else (record, changed, reason)."""
     request = job.request
-    deadline = time.time() + PENDING_WAIT_SECONDS
+    wait = pending_wait_seconds()
+    deadline = time.time() + wait
     while True:
         with ctx.store.transaction() as tx:
             if not force and operation == 'issue':
@@ -167,7 +181,7 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
         if alive:
             if time.time() > deadline:
                 raise ConnectorError('Another run (%s) has been issuing the same certificate for more than %d s.'
-                                     % (alive[0].get('requested_by'), PENDING_WAIT_SECONDS),
+                                     % (alive[0].get('requested_by'), wait),
                                      'Wait for it to finish, or check the CA.')
             time.sleep(0.2)
         if operation != 'issue' and alive:
@@ -182,13 +196,16 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
 
 def _call_ca(connector, job):
     """Ask the CA for the reserved job's certificate and validate it; record the outcome in
-    ``job`` (issued, pending, or failed with whether the record must be kept)."""
+    ``job`` (issued, pending, or failed with whether the record must be kept). An unavailable
+    CA hands the request to the RA profile's fallback (failover.py)."""
     request, record = job.request, job.record
     try:
         if job.resuming:
             # Finish with the CSR the CA's order was made for; a failure leaves the record failed
             # (with its connector data, e.g. the ACME order URL) and a rerun starts afresh.
             csr_pem = record.get('csr_pem') or materialize_csr(request)
+            if job.authorities is not None:   # the CA that has the order (maybe a fallback's)
+                connector = job.authorities.for_record(record)[1]
             outcome = connector.resume(record, csr_pem)
             if outcome is None:
                 raise ConnectorError('The CA has nothing to finish for the pending request %s.' % record['uuid'],
@@ -197,11 +214,17 @@ def _call_ca(connector, job):
                                             if k not in ('awaiting_challenges', 'challenge_data'))
         else:
             csr_pem = materialize_csr(request)
-            if job.previous is None:
-                outcome = connector.issue(csr_pem, job.attributes, validity_days=job.validity_days, record=record)
+
+            def call(ca):
+                if job.previous is None:
+                    return ca.issue(csr_pem, job.attributes, validity_days=job.validity_days, record=record)
+                return ca.renew(csr_pem, job.previous, job.attributes, validity_days=job.validity_days,
+                                record=record)
+            if job.authorities is None:
+                outcome = call(connector)
             else:
-                outcome = connector.renew(csr_pem, job.previous, job.attributes, validity_days=job.validity_days,
-                                          record=record)
+                outcome, _profile, connector, facts = failover.ask(job.authorities, call)
+                outcome.connector_data['issued_by'] = facts
     except PkiError as exc:
         # Refused, unreachable, bad input found late: forget the reservation, unless the
         # connector says it may have issued (or an earlier call's order is being finished).
@@ -341,7 +364,7 @@ def _pid_alive(requested_by):
 def _writer_alive(tx, record):
     """Is the writer of a 'requested' record still at work? The store's word first (PostgreSQL
     sees whether that writer's connection is open, on any controller), then the pid when the
-    writer ran on this host, else a lease: REQUEST_LEASE_SECONDS from the record's updated_at."""
+    writer ran on this host, else a lease: request_lease_seconds() from the record's updated_at."""
     requested_by = record.get('requested_by')
     known = tx.writer_alive(requested_by) if requested_by else None
     if known is not None:
@@ -352,7 +375,7 @@ def _writer_alive(tx, record):
         age = (utcnow() - parse_iso(record.get('updated_at'))).total_seconds()
     except (TypeError, ValueError):
         return True
-    return age < REQUEST_LEASE_SECONDS
+    return age < request_lease_seconds()
 
 
 def _test_pause(stage):

@@ -14,6 +14,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context im
     cached_connector, load_profile, merged_attributes,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import Job, issue_batch, issue_one
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import renewal_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate, lineage_head
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import renewal_request
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
@@ -113,17 +114,23 @@ def renew_one(ctx, target, p, connector=None, profile=None):
         profile = profile or load_profile(ctx, tx, record['ra_profile'], 'renew')
         connectors = {profile['name']: connector} if connector is not None else {}
         due, opens, renew_before = renewal_due(ctx, record, p, profile, connectors)
-        if not due and not p.get('force'):
-            return record, False, 'Not due: valid until %s; the renewal window opens %s.' % (
-                record['not_after'], iso(opens)), renew_before
-        job = _renewal_job(ctx, tx, profile, record, p, merged_attributes(profile, p.get('attributes')))
+        job = None
+        if due or p.get('force'):
+            job = _renewal_job(ctx, tx, profile, record, p, merged_attributes(profile, p.get('attributes')))
+    # The CA's window and its Retry-After, kept on the record (after the read transaction).
+    renewal_info.keep(ctx, connectors.get(profile['name']), record)
+    if job is None:
+        return record, False, 'Not due: valid until %s; the renewal window opens %s.%s' % (
+            record['not_after'], iso(opens), renewal_info.explained(connectors.get(profile['name']), record)), \
+            renew_before
     new, changed, reason = issue_one(ctx, cached_connector(ctx, connectors, profile), profile, job, 'renew',
                                      force=True)
     if new is None:
         return record, True, 'Would renew certificate %s (serial %s).' % (record['uuid'], record['serial']), \
             renew_before
     if changed and reason is None:
-        reason = renewed_reason(record, new, p, due, opens)
+        reason = renewed_reason(record, new, p, due, opens) + renewal_info.explained(
+            connectors.get(profile['name']), record)
     return new, changed, reason, renew_before
 
 
@@ -160,6 +167,7 @@ def renew_due(ctx):
         if profile is None or not profile.get('enabled', True):
             continue
         due, opens, _renew_before = renewal_due(ctx, record, p, profile, connectors)
+        renewal_info.keep(ctx, connectors.get(profile['name']), record)
         if not due and not p.get('force'):
             continue
         try:

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import failover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import (
     load_profile, make_connector, merged_attributes,
 )
@@ -60,7 +61,9 @@ def op_revoke(ctx):
         after = dict(record, state='revoked', revocation_reason=reason)
         return certificate_result(after, True, 'Would revoke serial %s (%s).' % (record['serial'], reason), ctx,
                                   before=before)
-    current, facts = revoke_record(ctx, make_connector(ctx, profile), record, reason, attributes)
+    # A certificate a fallback RA profile's CA issued is revoked there (failover.py).
+    connector = failover.Authorities(ctx, profile, None).for_record(record)[1] or make_connector(ctx, profile)
+    current, facts = revoke_record(ctx, connector, record, reason, attributes)
     message = 'Revoked serial %s with reason %s.' % (current['serial'], reason)
     if facts.get('revoked_at_ca') is False:
         message = ('Retired serial %s (%s) in the inventory only: %s issued it, not the CA of RA profile %r; '

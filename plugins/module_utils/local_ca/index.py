@@ -34,6 +34,7 @@ class IssuedIndex(object):
         self.layout = layout
         self._serials = None   # serials of issued.jsonl read so far (see serials())
         self._serials_at = 0   # ... up to this byte offset
+        self._pending = None   # inside a batch: (serial, PEM, entry) written at its end
 
     def entries(self):
         """All whole index entries, oldest first."""
@@ -83,19 +84,43 @@ class IssuedIndex(object):
             serial = random_serial()
         return serial
 
+    def begin_batch(self):
+        """From now on record() keeps what it is given; end_batch() writes it all at once."""
+        self._pending = []
+
+    def end_batch(self):
+        """Write what the batch issued: every PEM, one sync, then all its index lines in one
+        append and one fsync. Caller holds the lock and has not yet told the inventory: as for
+        one certificate, the PEM is on disk before its index line, and both before the record."""
+        pending, self._pending = self._pending, None
+        if not pending:
+            return
+        self.layout.ensure_issued_dir()
+        for serial, certificate_pem, _entry in pending:
+            write_atomic(self.layout.issued_pem(serial), certificate_pem, sync=False)
+        os.sync()
+        self._append([entry for _serial, _pem, entry in pending], sync=True)
+
     def record(self, serial, certificate_pem, entry, sync=True):
         """Write issued/<serial>.pem, then append ``entry`` (with its serial) to the index.
-        Caller holds the lock. ``sync=False``: no fsync; the caller syncs once later (batch)."""
+        Caller holds the lock. ``sync=False``: no fsync; the caller syncs once later.
+        Inside a batch (begin_batch) nothing is written until end_batch()."""
+        if self._pending is not None:
+            self.serials().add(serial)  # new_serial() must not hand it out again
+            self._pending.append((serial, certificate_pem, dict(entry, serial=serial)))
+            return
         self.layout.ensure_issued_dir()
         # The PEM first, then the index line: an index entry always has its PEM.
         write_atomic(self.layout.issued_pem(serial), certificate_pem, sync=sync)
-        entry = dict(entry, serial=serial)
+        self._append([dict(entry, serial=serial)], sync=sync)
+
+    def _append(self, entries, sync):
         with open(self.layout.index, 'ab+') as index:
             if index.seek(0, os.SEEK_END):
                 index.seek(-1, os.SEEK_END)
                 if index.read(1) != b'\n':
-                    index.write(b'\n')  # end a line torn by a crash so this one stays whole
-            index.write((json.dumps(entry, sort_keys=True) + '\n').encode('utf-8'))
+                    index.write(b'\n')  # end a line torn by a crash so these stay whole
+            index.write(''.join(json.dumps(e, sort_keys=True) + '\n' for e in entries).encode('utf-8'))
             index.flush()
             if sync:
                 os.fsync(index.fileno())

@@ -26,6 +26,8 @@ _PEM_LABELS = {'csr': 'CERTIFICATE REQUEST', 'certificate': 'CERTIFICATE'}
 
 # Keyed by the exact PEM bytes: a CSR parsed and verified before is not verified again.
 _CSR_CACHE = {}
+# Keyed by the exact PEM bytes: certificate bundles (a CA's chain, asked for per certificate).
+_CHAIN_CACHE = {}
 
 
 def read_pem_input(value, what, label=None):
@@ -75,13 +77,16 @@ def load_certificates(pem, what='certificate chain'):
     if not pem or not to_bytes(pem).strip():
         return []
     data = to_bytes(pem)
+    if data in _CHAIN_CACHE:
+        return list(_CHAIN_CACHE[data])  # the CA's chain, once per due sweep (objects are immutable)
     if b'-----BEGIN CERTIFICATE-----' not in data:
         raise InputError("%s is not PEM: expected '-----BEGIN CERTIFICATE-----'; "
                          "pass the PEM text or a path to it." % what)
     try:
-        return x509.load_pem_x509_certificates(data)
-    except ValueError as exc:
-        raise InputError('%s is malformed PEM: %s.' % (what, exc),
+        return list(remember(_CHAIN_CACHE, data, x509.load_pem_x509_certificates(data)))
+    except ValueError:
+        raise InputError('%s is not a PEM/DER certificate: a block between the BEGIN and END lines does '
+                         'not decode to an X.509 certificate.' % what,
                          'Pass the certificate exactly as the CA issued it.')
 
 
@@ -110,9 +115,12 @@ def load_csr(pem, what='csr'):
                              "pass the PEM text or a path to it." % what)
         try:
             csr = x509.load_pem_x509_csr(data)
-        except ValueError as exc:
-            raise InputError('%s is malformed: %s.' % (what, exc),
-                             'Pass the CSR exactly as it was generated.')
+        except ValueError:
+            # Not the parser's text (a Rust ParseError): it says nothing a user can act on.
+            raise InputError('%s is not a PEM/DER CSR: the block between the BEGIN and END lines does not '
+                             'decode to a PKCS#10 certificate request.' % what,
+                             'Pass the CSR exactly as it was generated (e.g. by openssl req -new), as PEM text '
+                             'or a path to the file.')
     try:
         valid = csr.is_signature_valid
     except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
@@ -121,7 +129,11 @@ def load_csr(pem, what='csr'):
     if not valid:
         raise InputError('CSR signature does not verify: the CSR was altered or not signed by its '
                          'key; generate it again.')
-    return remember(_CSR_CACHE, data, csr) if data is not None else csr
+    if data is not None:
+        remember(_CSR_CACHE, data, csr)
+        # lifecycle hands the connector pem(csr): the same request, verified already.
+        remember(_CSR_CACHE, csr.public_bytes(serialization.Encoding.PEM), csr)
+    return csr
 
 
 def pem(obj):

@@ -1,5 +1,7 @@
 """pki.lifecycle.certificate_info through pytest-ansible on localhost with the embedded CA."""
 
+import pytest
+
 
 def test_counts_and_filters(pki):
     pki.setup()
@@ -31,3 +33,35 @@ def test_bad_input_fails_with_the_fix(pki):
     pki.setup()
     bad = pki('certificate_info', validation_status=['fresh'])
     pki.assert_failed(bad, 'fresh', 'valid')
+
+
+@pytest.mark.usefixtures('execution_path')
+def test_fields_limit_counts_only(pki):
+    """A small result on request; counts always cover every match (both execution paths)."""
+    pki.setup()
+    for name in ('a', 'b', 'c'):
+        pki.issue('%s.example.test' % name, labels={'n': name})
+    full = pki('certificate_info')
+    assert full['counts']['total'] == 3 and full['counts']['valid'] == 3, full
+    assert len(full['certificates']) == 3 and 'fingerprint_sha256' in full['certificates'][0]
+
+    narrow = pki('certificate_info', fields=['subject', 'validation_status', 'labels'])
+    assert narrow['counts'] == full['counts']
+    assert [sorted(c) for c in narrow['certificates']] == [['labels', 'subject', 'validation_status']] * 3
+    assert [c['subject'] for c in narrow['certificates']] == [c['subject'] for c in full['certificates']]
+    assert sorted(c['labels']['n'] for c in narrow['certificates']) == ['a', 'b', 'c']
+
+    pem = pki('certificate_info', fields=['uuid', 'certificate_pem'], limit=1)
+    assert len(pem['certificates']) == 1 and sorted(pem['certificates'][0]) == ['certificate_pem', 'uuid']
+    assert pem['certificates'][0]['certificate_pem'].startswith('-----BEGIN CERTIFICATE-----')
+    assert pem['certificates'][0]['uuid'] == full['certificates'][0]['uuid']
+
+    limited = pki('certificate_info', limit=2)
+    assert limited['certificates'] == full['certificates'][:2]
+    assert limited['counts'] == full['counts']  # every match is counted
+
+    counts = pki('certificate_info', counts_only=True)
+    assert counts['certificates'] == [] and counts['counts'] == full['counts']
+
+    pki.assert_failed(pki('certificate_info', counts_only=True, limit=2), 'counts_only', 'limit')
+    pki.assert_failed(pki('certificate_info', fields=['subject', 'private_key']), 'private_key', 'subject_alt_names')

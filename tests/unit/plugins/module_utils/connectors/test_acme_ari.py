@@ -159,4 +159,4 @@ def test_options_refused_early():
     with pytest.raises(InputError):
         acme.AcmeConnector('p', {'directory_url': 'https://x/dir', 'challenge_type': 'tls-alpn-01'}, {})
     assert acme.AcmeConnector.KEEPS_SUBJECT is False
-    assert set(acme.AcmeConnector.SECRETS) == {'eab_kid', 'eab_hmac_key', 'account_key_passphrase'}
+    assert set(acme.AcmeConnector.SECRETS) == {'eab_kid', 'eab_hmac_key', 'account_key_passphrase', 'tsig_secret'}

@@ -82,3 +82,33 @@ def test_serials_read_incrementally_and_see_other_writers(tmp_path):
     (tmp_path / 'ca' / 'issued.jsonl').write_text(json.dumps({'serial': 'c3'}) + '\n')
     assert mine.serials() == {'c3'}
     assert '%x' % mine.new_serial() not in mine.serials()
+
+
+def test_batch_writes_everything_at_its_end(tmp_path, monkeypatch):
+    """Inside a batch nothing is written per certificate; end_batch writes every PEM, syncs,
+    then appends every index line at once, and serials handed out meanwhile are never reused."""
+    index = index_at(tmp_path)
+    before = '%x' % index.new_serial()
+    index.record(before, PEM % 'OLD', {'record_uuid': 'u0'})
+    index.begin_batch()
+    serials = []
+    for i in range(3):
+        serial = '%x' % index.new_serial()
+        serials.append(serial)
+        index.record(serial, PEM % ('B%d' % i), {'record_uuid': 'u%d' % (i + 1)})
+    assert len(set(serials + [before])) == 4
+    assert sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()) == [before + '.pem']
+    assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 1
+    assert index.serials() >= set(serials)  # new_serial() knows them already
+    order = []
+    monkeypatch.setattr('os.sync', lambda: order.append((
+        sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()),
+        len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()))))
+    index.end_batch()
+    # The sync came after every PEM was written and before any index line was.
+    assert order == [(sorted([before + '.pem'] + [s + '.pem' for s in serials]), 1)]
+    lines = [json.loads(line) for line in (tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()]
+    assert [line['serial'] for line in lines] == [before] + serials
+    assert index.find('u2') == (serials[1], PEM % 'B1')
+    index.record('%x' % index.new_serial(), PEM % 'AFTER', {'record_uuid': 'u9'})  # unbatched again
+    assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 5
