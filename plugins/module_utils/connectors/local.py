@@ -289,13 +289,14 @@ class LocalConnector(Connector):
                 'fingerprint_sha256': x509lib.fingerprint(cert), 'subject': cert.subject.rfc4514_string(),
                 'not_after': iso(not_after), 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
             }, sync=not self._batching)
-        return self._issued(cert_pem, ca_cert, serial_hex(serial))
+        return self._issued(cert_pem, ca_cert, serial_hex(serial), data)
 
-    def _issued(self, cert_pem, ca_cert, serial):
+    def _issued(self, cert_pem, ca_cert, serial, data=None):
         # The stored chain keeps the root (validation and lookup need the whole path); the
         # flag tells lifecycle's results whether chain_pem/fullchain_pem show it or root_pem only.
+        # ``data``: e.g. the warning of a certificate cut short by the CA's end of life.
         return Issued(cert_pem, self.authority.chain_pems(ca_cert),
-                      dict(data, serial=serial, ca_directory=self.directory,
+                      dict(data or {}, serial=serial, ca_directory=self.directory,
                            chain_includes_root=self.chain_includes_root))
 
     @contextlib.contextmanager
