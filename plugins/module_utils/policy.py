@@ -14,7 +14,9 @@ import ipaddress
 import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PolicyError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import KEY_TYPES, POLICY_CURVES
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
+    KEY_TYPES, POLICY_CURVES, UB_DNS_LABEL, UB_DNS_NAME, shorten,
+)
 
 POLICY_KEYS = ('key_types', 'min_rsa_bits', 'allowed_names', 'max_validity_days', 'renew_before')
 # RSA below this is refused unless the profile lowers min_rsa_bits explicitly.
@@ -32,6 +34,10 @@ def normalize_policy(policy):
         if key_type not in KEY_TYPES:
             raise InputError('Unknown key type %r in policy.key_types.' % key_type,
                              'Use some of: %s.' % ', '.join(KEY_TYPES))
+    for key in ('min_rsa_bits', 'max_validity_days'):
+        if key in policy:
+            policy[key] = positive_days(policy[key], 'policy.%s' % key,
+                                        'Give a whole number of at least 1, or leave %s out.' % key)
     if 'renew_before' in policy:
         parse_renew_before(policy['renew_before'])
         policy['renew_before'] = str(policy['renew_before'])
@@ -40,6 +46,19 @@ def normalize_policy(policy):
             raise InputError('policy.allowed_names holds %r, which is not a name pattern.' % (pattern,),
                              "Use DNS patterns like '*.example.org' or IP networks like '10.0.0.0/8'.")
     return policy
+
+
+def positive_days(value, name, hint=None):
+    """An int of at least 1 from ``value``; 0 and negatives are refused, never taken as "not set"."""
+    try:
+        number = int(value) if not isinstance(value, bool) and str(value).strip().lstrip('-').isdigit() else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < 1:
+        raise InputError('%s is %s, which is not a number of at least 1.' % (name, shorten(repr(value), 40)),
+                         hint or 'Give a whole number of days of at least 1, or leave %s out for the RA '
+                                 "profile's default." % name)
+    return number
 
 
 def parse_renew_before(value):
@@ -119,17 +138,21 @@ def check_key(policy, key_spec):
 def _dns_pattern_regex(pattern):
     # '*' stands for exactly one DNS label, as in certificate wildcards; a leading '**.'
     # stands for one or more labels, for profiles that allow a whole subtree.
+    # A wildcard never stands for more than one label's RFC 1035 / RFC 5280 bound.
+    label = '[^.]{1,%d}' % UB_DNS_LABEL
     pattern = pattern.lower().rstrip('.')
     if pattern.startswith('**.'):
-        return re.compile(r'^(?:[^.]+\.)+' + re.escape(pattern[3:]) + '$')
+        return re.compile(r'^(?:%s\.)+' % label + re.escape(pattern[3:]) + '$')
     parts = [re.escape(part) for part in pattern.split('*')]
-    return re.compile('^' + '[^.]*'.join(parts) + '$')
+    return re.compile('^' + label.join(parts) + '$')
 
 
 def name_allowed(patterns, kind, value):
     """Is one name (kind 'DNS', 'IP', 'email', 'URI', 'CN') allowed by the patterns?"""
     if not patterns:
         return True
+    if kind in ('DNS', 'CN') and len(value.rstrip('.')) > UB_DNS_NAME:
+        return False
     for pattern in patterns:
         if kind == 'IP':
             try:
@@ -156,13 +179,13 @@ def check_names(policy, common_name, subject_alt_names):
         try:
             ipaddress.ip_address(common_name)
             if not name_allowed(patterns, 'IP', common_name):
-                refused.append('CN=%s' % common_name)
+                refused.append('CN=%s' % shorten(common_name))
         except ValueError:
-            refused.append('CN=%s' % common_name)
+            refused.append('CN=%s' % shorten(common_name))
     for san in subject_alt_names or []:
         kind, _sep, value = san.partition(':')
         if not name_allowed(patterns, kind, value):
-            refused.append(san)
+            refused.append(shorten(san))
     if refused:
         raise PolicyError('The RA profile does not allow the name(s) %s.' % ', '.join(refused),
                           'Allowed names: %s. Request names that match, or change the profile policy.'
@@ -170,6 +193,8 @@ def check_names(policy, common_name, subject_alt_names):
 
 
 def check_validity(policy, validity_days):
+    if validity_days is not None:
+        positive_days(validity_days, 'validity_days')
     maximum = policy.get('max_validity_days')
     if maximum and validity_days and int(validity_days) > int(maximum):
         raise PolicyError('validity_days %s is longer than the %s days the RA profile allows.'
@@ -179,7 +204,7 @@ def check_validity(policy, validity_days):
 
 def effective_validity(policy, requested, connector_default=None):
     """The validity to ask the CA for: requested, else the connector default, capped by policy."""
-    days = requested or connector_default
+    days = requested if requested not in (None, '') else connector_default
     maximum = policy.get('max_validity_days')
     if days is None:
         return int(maximum) if maximum else None

@@ -42,6 +42,26 @@ VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid')
 # Words that mark a secret; such keys belong in *_secrets, never in stored options.
 SECRET_WORDS = ('token', 'password', 'passphrase', 'secret', 'pin', 'hmac', 'private')
 
+# RFC 5280 upper bounds (Appendix A.1, ub-*), in characters, by attribute OID; a DNS label
+# (RFC 1035, also domainComponent) and a whole DNS name (253 without the root dot).
+UB_NAME_ATTRIBUTES = {
+    '2.5.4.3': 64, '2.5.4.6': 2, '2.5.4.7': 128, '2.5.4.8': 128, '2.5.4.10': 64, '2.5.4.11': 64, '2.5.4.12': 64,
+    '2.5.4.5': 64, '2.5.4.65': 128, '1.2.840.113549.1.9.1': 255, '0.9.2342.19200300.100.1.25': 63,
+    '2.5.4.41': 32768, '2.5.4.4': 32768, '2.5.4.42': 32768, '2.5.4.43': 32768, '2.5.4.44': 32768,
+}
+UB_DNS_LABEL = 63
+UB_DNS_NAME = 253
+UB_EMAIL = 255
+
+
+def shorten(value, limit=60):
+    """``value`` for a message: an over-long one cut, with its length, never echoed in full."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return text
+    return '%s...(%d characters)' % (text[:limit], len(text))
+
+
 ISO_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 

@@ -94,6 +94,10 @@ chain_pem:
   description: The chain recorded with it (as found), PEM.
   returned: always
   type: str
+root_pem:
+  description: The self-signed root at the end of RV(chain_pem), PEM, if the chain found holds one; else empty.
+  returned: always
+  type: str
 fullchain_pem:
   description: The certificate followed by RV(chain_pem).
   returned: always

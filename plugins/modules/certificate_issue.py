@@ -46,11 +46,13 @@ options:
         O(pki.lifecycle.ra_profile#module:policy.max_validity_days) is refused.
       - If not set, the profile's maximum, else the CA's default.
       - Not part of the request's identity.
+      - At least 1; V(0) and negative numbers are refused (they never mean "not set").
     type: int
   labels:
     description:
       - Labels to record with the certificate, for example the host it serves and where it is
-        deployed. Values are strings.
+        deployed. Values are strings (a number is kept as given); a nested value (a dict or a
+        list) is refused, naming the label.
       - Not part of the request's identity. When the certificate exists already, these labels are
         merged into its labels, which is not reported as a change.
     type: dict
@@ -292,8 +294,17 @@ certificate_pem:
   sample: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
 chain_pem:
   description:
-    - The issuer chain, PEM, the certificate's issuer first; it ends with the root when the CA returns one.
-    - Empty when the CA returns no chain.
+    - The issuer chain, PEM, the certificate's issuer first, without the self-signed root, which is
+      returned as RV(root_pem) (the embedded CA includes it only with its connector option
+      C(chain_includes_root=true)).
+    - Empty when the CA returns no chain or the certificate's issuer is the root.
+  returned: success
+  type: str
+root_pem:
+  description:
+    - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
+      CA always does), the trust anchor for clients' trust stores.
+    - Empty when the CA did not return its root.
   returned: success
   type: str
 fullchain_pem:

@@ -81,6 +81,7 @@ options:
     description:
       - The validity to ask the CA for, in days. If not set, the RA profile's
         O(pki.lifecycle.ra_profile#module:policy.max_validity_days), else the CA's default.
+      - At least 1; V(0) and negative numbers are refused (they never mean "not set").
     type: int
   attributes:
     description:
@@ -299,8 +300,17 @@ certificate_pem:
   sample: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
 chain_pem:
   description:
-    - The issuer chain, PEM, the certificate's issuer first; it ends with the root when the CA returns one.
-    - Empty when the CA returns no chain.
+    - The issuer chain, PEM, the certificate's issuer first, without the self-signed root, which is
+      returned as RV(root_pem) (the embedded CA includes it only with its connector option
+      C(chain_includes_root=true)).
+    - Empty when the CA returns no chain or the certificate's issuer is the root.
+  returned: when one certificate is renewed (not with O(due=true))
+  type: str
+root_pem:
+  description:
+    - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
+      CA always does), the trust anchor for clients' trust stores.
+    - Empty when the CA did not return its root.
   returned: when one certificate is renewed (not with O(due=true))
   type: str
 fullchain_pem:
@@ -323,7 +333,10 @@ certificates:
       description: The new certificate, PEM.
       type: str
     chain_pem:
-      description: Its issuer chain, PEM.
+      description: Its issuer chain, PEM, without the self-signed root.
+      type: str
+    root_pem:
+      description: The self-signed root the chain leads to, PEM, when the CA returned it.
       type: str
     fullchain_pem:
       description: The certificate followed by its chain.

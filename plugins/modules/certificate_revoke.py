@@ -230,8 +230,17 @@ certificate_pem:
   sample: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
 chain_pem:
   description:
-    - The issuer chain, PEM, the certificate's issuer first; it ends with the root when the CA returns one.
-    - Empty when the CA returns no chain.
+    - The issuer chain, PEM, the certificate's issuer first, without the self-signed root, which is
+      returned as RV(root_pem) (the embedded CA includes it only with its connector option
+      C(chain_includes_root=true)).
+    - Empty when the CA returns no chain or the certificate's issuer is the root.
+  returned: success
+  type: str
+root_pem:
+  description:
+    - The self-signed root certificate the chain leads to, PEM, when the CA returned it (the embedded
+      CA always does), the trust anchor for clients' trust stores.
+    - Empty when the CA did not return its root.
   returned: success
   type: str
 fullchain_pem:

@@ -61,12 +61,19 @@ options:
     description:
       - How to reach the CA, for the O(connector). Stored in the inventory, so no secrets here
         (a key that looks like one is refused; use O(connector_secrets)).
-      - Each connector declares the options it accepts; an unknown option is refused with the
-        list of valid ones, and a missing required one is named.
+      - Each connector declares the options it accepts, with their types, choices and which are
+        required. They are checked when the profile is created or changed (not at the first
+        certificate). An unknown, missing or wrongly typed option is refused with a message
+        naming the profile and the option. Numbers and booleans may be given as strings
+        (V(30), V(yes)), and are stored in their type.
       - "V(local): C(directory) (default: C(ca/<profile>) next to the inventory), C(ca_subject),
         C(ca_key_type), C(ca_validity_days) of a CA it creates, or C(ca_certificate),
         C(ca_private_key) and C(ca_chain) to import an existing CA; C(validity_days),
         C(crl_validity_days), C(crl_distribution_point)."
+      - "V(local): C(extended_key_usage) of issued certificates, V(server), V(client), V(both)
+        (default) or a list of names or dotted OIDs; C(chain_includes_root) (default V(false)):
+        the self-signed root is returned as C(root_pem) and left out of C(chain_pem) and
+        C(fullchain_pem) unless this is V(true)."
       - "V(local) with the CA key in a token: C(ca_token_profile), a token profile (for example of
         type V(pkcs11)), and C(ca_key), the key's name (PKCS#11 label) in it, in place of the
         C(ca.key) file. Certificates and CRLs are signed inside the token. A new CA uses the key if

@@ -38,6 +38,10 @@ class Connector(object):
     name = None
     # name -> short description; used for validation messages and docs
     OPTIONS = {}
+    # name -> dict(type=str|int|number|bool|list|raw, required, default, choices, min, check):
+    # lifecycle.options checks connector_options against it when the RA profile is created
+    # or changed (an option in OPTIONS without a spec is taken as raw).
+    OPTION_SPEC = {}
     REQUIRED_OPTIONS = ()
     SECRETS = {}
     # secret name -> environment variable fallback

@@ -46,6 +46,10 @@ class CfsslConnector(http.HttpConnector):
         'trust_anchor': 'Root certificate (PEM text or path) chains must verify to; needed when the CFSSL '
                         'signer is an intermediate (default: the signer\'s certificate from info).',
     })
+    OPTION_SPEC = dict(http.HttpConnector.HTTP_OPTION_SPEC, **{
+        'url': dict(type='str', required=True), 'profile': dict(type='str'), 'label': dict(type='str'),
+        'authority_key_id': dict(type='str', default=''),
+    })
     REQUIRED_OPTIONS = ('url',)
     SECRETS = {'auth_key': 'Hex HMAC key of the signing profile, for /authsign (env CFSSL_AUTH_KEY).'}
     SECRET_ENV = {'auth_key': 'CFSSL_AUTH_KEY'}

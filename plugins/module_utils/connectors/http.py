@@ -177,6 +177,13 @@ class HttpConnector(Connector):
                         'root the CA publishes).',
     }
 
+    HTTP_OPTION_SPEC = {
+        'ca_bundle': dict(type='str'),
+        'validate_certs': dict(type='bool', default=True),
+        'timeout': dict(type='number', default=30),
+        'trust_anchor': dict(type='str'),
+    }
+
     def _http_setup(self, url, strip_suffix, ca_bundle=None):
         """Normalise the base URL and read the TLS options. ``url`` already has env fallbacks."""
         opts = self.options

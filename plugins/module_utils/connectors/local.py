@@ -42,6 +42,26 @@ HAS_CRYPTOGRAPHY = x509lib.HAS_CRYPTOGRAPHY
 CA_PIN_ENV = 'PKI_LIFECYCLE_CA_PIN'
 
 
+# connector option extended_key_usage: the presets and what they stand for.
+EKU_PRESETS = {'server': ['server_auth'], 'client': ['client_auth'], 'both': ['server_auth', 'client_auth']}
+
+
+def profile_eku(value):
+    """The extended key usages (names or OIDs) of option extended_key_usage; ValueError if bad."""
+    if value is None:
+        return list(EKU_PRESETS['both'])
+    if isinstance(value, str) and value.strip().lower() in EKU_PRESETS:
+        return list(EKU_PRESETS[value.strip().lower()])
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError('server, client, both or a list of extended key usage names or dotted OIDs')
+    try:
+        csrlib.build_extensions({'extended_key_usage': items})
+    except InputError as exc:
+        raise ValueError('server, client, both or a list of known names or dotted OIDs (%s)' % exc.message.rstrip('.'))
+    return list(items) or [None]  # [None]: "no EKU", still true for the spec's check
+
+
 _USAGE_EXTENSIONS = {}
 
 
@@ -76,6 +96,23 @@ class LocalConnector(Connector):
                              'written, e.g. in a web root.',
         'ca_issuers_url': 'URL (or list of URLs) of the CA certificate, put in issued certificates as '
                           'AIA caIssuers.',
+        'extended_key_usage': "Extended key usage of issued certificates: server, client, both (default) "
+                              "or a list of names (server_auth, client_auth, code_signing...) or dotted OIDs; "
+                              "[] for none. The issue attribute extended_key_usage overrides it per request.",
+        'chain_includes_root': "true: chain_pem and fullchain_pem end with the self-signed root (default false: "
+                               "the root is returned only as root_pem).",
+    }
+    OPTION_SPEC = {
+        'directory': dict(type='str'), 'ca_subject': dict(type='str'),
+        'ca_key_type': dict(type='str', choices=KEY_TYPES, default='ec'),
+        'ca_validity_days': dict(type='int', default=3650), 'ca_certificate': dict(type='str'),
+        'ca_private_key': dict(type='str'), 'ca_chain': dict(type='str'), 'ca_token_profile': dict(type='str'),
+        'ca_key': dict(type='str'), 'validity_days': dict(type='int', default=90),
+        'crl_validity_days': dict(type='int', default=7), 'crl_distribution_point': dict(type='list'),
+        'extended_key_usage': dict(type='raw', default='both', check=lambda value: profile_eku(value) and value),
+        'chain_includes_root': dict(type='bool', default=False),
+        'crl_refresh': dict(type='str', default='50%'), 'crl_publish_paths': dict(type='list'),
+        'ca_issuers_url': dict(type='list'),
     }
     SECRETS = {'ca_passphrase': 'Passphrase of the CA private key; a created key is encrypted with it.',
                'ca_pin': 'PIN of the token holding the CA key (ca_token_profile); default token_secrets.pin.'}
@@ -134,6 +171,12 @@ class LocalConnector(Connector):
         self.ca_issuers_urls = [aia] if isinstance(aia, str) else list(aia)
         self.crl_refresh = publishlib.parse_refresh(opts.get('crl_refresh'))
         self.crl_publish_paths = publishlib.publish_paths(opts.get('crl_publish_paths'))
+        try:
+            self.eku = [e for e in profile_eku(opts.get('extended_key_usage')) if e]
+        except ValueError as exc:
+            raise InputError('connector option extended_key_usage is not %s.' % exc,
+                             hint="Use server, client, both or a list such as [server_auth, '1.3.6.1.5.5.7.3.17'].")
+        self.chain_includes_root = opts.get('chain_includes_root') in (True, 'true', 'yes')
         # lifecycle applies SECRET_ENV; read it here too so the class works on its own.
         passphrase = secrets_with_fallbacks(self.secrets, {'ca_passphrase': PASSPHRASE_ENV}).get('ca_passphrase')
         self.lock = DirectoryLock(self.layout)
@@ -200,7 +243,7 @@ class LocalConnector(Connector):
             usage = ['digital_signature'] + (['key_encipherment'] if isinstance(leaf_key, rsa.RSAPublicKey) else [])
         eku = attributes.get('extended_key_usage')
         # key_usage/EKU [] means "no such extension"; build_extensions drops empty ones.
-        usage_exts = _usage_extensions(usage, ['server_auth', 'client_auth'] if eku is None else eku)
+        usage_exts = _usage_extensions(usage, self.eku if eku is None else eku)
         now = utcnow()
         not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
         data = {}
@@ -246,8 +289,15 @@ class LocalConnector(Connector):
                 'fingerprint_sha256': x509lib.fingerprint(cert), 'subject': cert.subject.rfc4514_string(),
                 'not_after': iso(not_after), 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
             }, sync=not self._batching)
+        return self._issued(cert_pem, ca_cert, serial_hex(serial), data)
+
+    def _issued(self, cert_pem, ca_cert, serial, data=None):
+        # The stored chain keeps the root (validation and lookup need the whole path); the
+        # flag tells lifecycle's results whether chain_pem/fullchain_pem show it or root_pem only.
+        # ``data``: e.g. the warning of a certificate cut short by the CA's end of life.
         return Issued(cert_pem, self.authority.chain_pems(ca_cert),
-                      dict(data, serial=serial_hex(serial), ca_directory=self.directory))
+                      dict(data or {}, serial=serial, ca_directory=self.directory,
+                           chain_includes_root=self.chain_includes_root))
 
     @contextlib.contextmanager
     def batch(self):
@@ -280,8 +330,7 @@ class LocalConnector(Connector):
         if found is None:
             return None
         serial, cert_pem = found
-        return Issued(cert_pem, self.authority.chain_pems(ca_cert),
-                      {'serial': serial, 'ca_directory': self.directory})
+        return self._issued(cert_pem, ca_cert, serial)
 
     # ---- revocation and CRL --------------------------------------------------------------
 

@@ -70,6 +70,11 @@ class VaultConnector(http.HttpConnector):
         'trust_anchor': 'Root certificate (PEM text or path) chains must verify to (default: the '
                         'self-signed root of the mount\'s CA chain).',
     })
+    OPTION_SPEC = dict(http.HttpConnector.HTTP_OPTION_SPEC, **{
+        'url': dict(type='str'), 'mount': dict(type='str', default='pki'), 'role': dict(type='str'),
+        'namespace': dict(type='str'), 'sign_verbatim': dict(type='bool', default=False),
+        'approle_mount': dict(type='str', default='approle'),
+    })
     SECRETS = {
         'token': 'Vault/OpenBao token (env VAULT_TOKEN).',
         'role_id': 'AppRole role ID (env VAULT_ROLE_ID when no token is given).',

@@ -26,6 +26,7 @@ transaction (``SqlTransaction``), which each spells in its own dialect where SQL
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
 import json
 import os
 import re
@@ -185,7 +186,21 @@ class InventoryStore(object):
                           % os.path.join(self.location, example))
 
     def unreadable_error(self, exc):
-        return self.error("cannot be read: %s." % exc.strerror, "Fix its permissions.")
+        return self.os_error(exc, "cannot be read: %s." % exc.strerror, "Fix its permissions.")
+
+    def os_error(self, exc, problem, hint):
+        """``problem``/``hint`` for ``exc``, unless a component of the path is a regular file
+        (ENOTDIR), which permissions cannot fix: then say which one."""
+        if getattr(exc, 'errno', None) != errno.ENOTDIR:
+            return self.error(problem, hint)
+        parent = os.path.dirname(os.path.abspath(getattr(self, 'path', '') or '.'))
+        while parent and not os.path.exists(parent) and os.path.dirname(parent) != parent:
+            parent = os.path.dirname(parent)
+        while parent and os.path.exists(parent) and not os.path.isfile(parent) and os.path.dirname(parent) != parent:
+            parent = os.path.dirname(parent)
+        return self.error("cannot be opened: a component of its path, %s, is a regular file, not a directory."
+                          % parent, "Point `inventory` at a path whose directories are directories (or move "
+                          "the file %s away)." % parent)
 
     def transaction(self, write=True):
         """Context manager yielding an ``InventoryTransaction``."""

@@ -194,10 +194,10 @@ class JsonStore(InventoryStore):
                 os.makedirs(directory, 0o700, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise self.error("cannot be locked: %s: %s."
-                             % (exc.filename or self.lock_path, exc.strerror),
-                             "Make %s writable by this user, or point `inventory` "
-                             "elsewhere." % directory)
+            raise self.os_error(exc, "cannot be locked: %s: %s."
+                                % (exc.filename or self.lock_path, exc.strerror),
+                                "Make %s writable by this user, or point `inventory` "
+                                "elsewhere." % directory)
         try:
             # Poll rather than block, so that a stuck writer becomes an error, not a hang.
             deadline, delay = time.monotonic() + self.timeout, 0.0005

@@ -165,9 +165,9 @@ class SqliteStore(InventoryStore):
             except FileExistsError:
                 pass  # another process created it first: fine, it was empty
             except OSError as exc:
-                raise self.error("cannot be created: %s." % exc.strerror,
-                                 "Create the directory %s writable by this user, or point "
-                                 "`inventory` elsewhere." % directory)
+                raise self.os_error(exc, "cannot be created: %s." % exc.strerror,
+                                    "Create the directory %s writable by this user, or point "
+                                    "`inventory` elsewhere." % directory)
             return
         except IsADirectoryError:
             raise self.directory_error('inventory.db')

@@ -61,6 +61,9 @@ class KeyStore(object):
 
     type = None
     OPTIONS = {}
+    # name -> dict(type, required, default, choices, min): checked by lifecycle.options when the
+    # token profile is created or changed (as the connectors' OPTION_SPEC).
+    OPTION_SPEC = {}
     REQUIRED_OPTIONS = ()
     SECRETS = {}
     SECRET_ENV = {}

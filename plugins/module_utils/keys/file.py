@@ -58,6 +58,7 @@ class FileSigner(Signer):
 class FileKeyStore(KeyStore):
     type = 'file'
     OPTIONS = {'path': 'absolute directory on the controller holding <key>.pem files (created 0700)'}
+    OPTION_SPEC = {'path': dict(type='str', required=True)}
     REQUIRED_OPTIONS = ('path',)
     SECRETS = {'passphrase': 'encrypts new keys, decrypts existing encrypted keys'}
     SECRET_ENV = {'passphrase': 'PKI_LIFECYCLE_TOKEN_PASSPHRASE'}

@@ -17,7 +17,9 @@ Bad input therefore ends in step 1 and leaves the inventory exactly as it was.
 Where things are: context (the call, the store, profiles and connectors), results (what
 modules return), request (building the request), records (finding and filling records),
 pipeline (steps 2 and 3 for issue, renew and rekey, crash recovery), then one file per
-operation: issue, renew (with the due decision), rekey, revoke, info, profiles, report, crl.
+operation: issue, renew (with the due decision), rekey, revoke, info, profiles, report, crl; params
+(checks every operation makes on its parameters first) and options (connector and token
+profile options against the spec their class declares).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,6 +32,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.crl import
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.discover import op_discover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.info import op_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.issue import op_issue
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.params import check_params
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.profiles import op_ra_profile, op_token_profile
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.rekey import op_rekey
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.report import op_report
@@ -60,6 +63,8 @@ OPERATIONS = {
 
 def run(operation, params, check_mode=False, diff_mode=False):
     """Run one operation of OPERATIONS for one module invocation; returns the result dict."""
+    if operation != 'inventory_migrate':
+        check_params(params)  # before the store is opened: bad input touches nothing
     ctx = Context(params, check_mode, diff_mode)
     try:
         return OPERATIONS[operation](ctx)

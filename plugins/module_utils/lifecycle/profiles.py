@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ra_profile and token_profile: create, update or remove a profile record. Both go through
 one upsert: unchanged when the stored profile equals the requested one; nothing written in
-check mode; secrets refused in stored options."""
+check mode; options checked against their class's spec and secrets refused in stored options
+(lifecycle.options)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,36 +15,11 @@ from ansible_collections.pki.lifecycle.plugins.module_utils import policy as pol
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry import connector_class
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PolicyError
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import failover
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.stores import open_key_store
+from ansible_collections.pki.lifecycle.plugins.module_utils.keys.stores import KEY_STORE_TYPES, open_key_store
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import check_attributes, make_connector
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.options import check_options, check_secrets
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import with_diff
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import SECRET_WORDS, iso
-
-# Token profile type -> the options it takes (its secrets go in token_secrets).
-TOKEN_OPTIONS = {
-    'file': ('path',),
-    'pkcs11': ('module', 'token_label', 'token_serial', 'slot'),
-}
-
-
-def refuse_secret_keys(options, where, secrets_option, declared=()):
-    """Refuse option names that look like secrets, except the ones the connector or token type
-    declares as (non-secret) options, e.g. token_label, ca_token_profile, ca_private_key (a path)."""
-    for key in options or {}:
-        if key not in declared and any(word in key.lower() for word in SECRET_WORDS):
-            raise InputError('%s holds %r, which looks like a secret; secrets are never stored.' % (where, key),
-                             'Pass it in %s instead.' % secrets_option)
-
-
-def checked_options(given, where, secrets_option, accepted, unknown_message):
-    """The options that are set; refused when they look like secrets or are not ``accepted``
-    (``unknown_message``: a sentence with one %s for the unknown names)."""
-    options = dict((k, v) for k, v in (given or {}).items() if v is not None)
-    refuse_secret_keys(options, where, secrets_option, declared=accepted)
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise InputError(unknown_message % ', '.join(unknown), 'Valid options are: %s.' % ', '.join(accepted))
-    return options
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso
 
 
 def _profile_view(record):
@@ -107,12 +83,9 @@ def op_ra_profile(ctx):
 
     def build():
         cls = connector_class(p.get('connector') or 'local')
-        options = checked_options(p.get('connector_options'), 'connector_options', 'connector_secrets',
-                                  sorted(cls.OPTIONS), 'Unknown connector option(s) %%s for connector %r.' % cls.name)
-        missing = [o for o in cls.REQUIRED_OPTIONS if o not in options]
-        if missing:
-            raise InputError('Connector %r needs option(s) %s.' % (cls.name, ', '.join(missing)),
-                             'Add them to connector_options.')
+        where = 'RA profile %r' % p['name']
+        options = check_options(cls, p.get('connector_options'), where, 'connector_options', 'connector_secrets')
+        check_secrets(cls, p.get('connector_secrets'), where, 'connector_secrets')
         check_attributes(cls, p.get('issue_attributes'), 'issue')
         check_attributes(cls, p.get('revoke_attributes'), 'revoke')
         wanted = dict(
@@ -155,11 +128,14 @@ def op_token_profile(ctx):
 
     def build():
         token_type = p.get('type') or 'file'
-        if token_type not in TOKEN_OPTIONS:
+        loader = KEY_STORE_TYPES.get(token_type)
+        cls = loader() if loader else None
+        if cls is None:
             raise InputError('Unknown token profile type %r.' % token_type,
-                             'Use one of: %s.' % ', '.join(TOKEN_OPTIONS))
-        options = checked_options(p.get('options'), 'options', 'token_secrets', TOKEN_OPTIONS[token_type],
-                                  'Unknown option(s) %%s for a %s token profile.' % token_type)
+                             'Use one of: %s.' % ', '.join(KEY_STORE_TYPES))
+        where = 'token profile %r' % p['name']
+        options = check_options(cls, p.get('options'), where, 'options', 'token_secrets')
+        check_secrets(cls, p.get('token_secrets'), where, 'token_secrets')
         if token_type == 'file' and options.get('path'):
             options['path'] = os.path.abspath(os.path.expanduser(options['path']))
         wanted = dict(name=p['name'], type=token_type, options=options)

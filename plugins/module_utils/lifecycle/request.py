@@ -35,6 +35,9 @@ def common_name(name):
 def _from_csr(request, csr_input):
     csr_pem = x509lib.read_pem_input(csr_input, 'csr')
     csr = x509lib.load_csr(csr_pem)
+    # Here, not in load_csr: a stored CSR still parses whatever its lengths; only a request
+    # (a renewal of such a CSR too) is refused before the CA signs an over-long name.
+    x509lib.check_name_bounds(csr.subject, 'csr')
     info = x509lib.csr_info(csr)
     request.update(
         key_source='csr', csr_pem=x509lib.pem(csr), public_key=csr.public_key(),

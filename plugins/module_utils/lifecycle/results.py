@@ -8,8 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
+from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import parse_iso, utcnow
 
 # How far a certificate's notBefore may lie in the future and still count as valid.
@@ -82,13 +85,37 @@ def with_diff(ctx, result, before, after):
     return result
 
 
+_PEM_BLOCK = re.compile(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?', re.S)
+
+
+def chain_and_root(record):
+    """(chain_pem, root_pem) to return: the root is the self-signed certificate the stored
+    chain ends with. A server sends chain_pem, so the trust anchor stays out of it unless the
+    connector recorded chain_includes_root (the embedded CA's option); records without the flag
+    (other connectors, older records) keep their chain as the CA returned it."""
+    stored = record.get('chain_pem') or ''
+    blocks = _PEM_BLOCK.findall(stored)
+    if not blocks:
+        return stored, ''
+    try:
+        last = x509lib.load_certificate(blocks[-1], 'the stored chain')
+    except InputError:
+        return stored, ''   # a result is no place to fail: the chain is returned as stored
+    if last.subject != last.issuer:
+        return stored, ''
+    root = blocks[-1] if blocks[-1].endswith('\n') else blocks[-1] + '\n'
+    if (record.get('connector_data') or {}).get('chain_includes_root') is False:
+        return ''.join(blocks[:-1]), root
+    return stored, root
+
+
 def certificate_result(record, changed, reason, ctx, before=None, renew_before=None):
-    chain = record.get('chain_pem') or ''
+    chain, root = chain_and_root(record)
     cert = record.get('certificate_pem') or ''
     result = dict(
         changed=changed, reason=reason,
         certificate=public_record(record, ctx.now, renew_before),
-        certificate_pem=cert, chain_pem=chain,
+        certificate_pem=cert, chain_pem=chain, root_pem=root,
         fullchain_pem=(cert + chain) if cert else '',
     )
     if changed and (record.get('connector_data') or {}).get('warning'):
@@ -101,4 +128,5 @@ def certificate_result(record, changed, reason, ctx, before=None, renew_before=N
 
 def planned_result(reason):
     """Check mode before anything exists: what would happen, no certificate yet."""
-    return dict(changed=True, reason=reason, certificate={}, certificate_pem='', chain_pem='', fullchain_pem='')
+    return dict(changed=True, reason=reason, certificate={}, certificate_pem='', chain_pem='', root_pem='',
+                fullchain_pem='')

@@ -111,7 +111,10 @@ class Authority(object):
                                                 key_encipherment=False, data_encipherment=False,
                                                 key_agreement=False, key_cert_sign=True, crl_sign=True,
                                                 encipher_only=False, decipher_only=False), critical=True)
-                   .add_extension(ski, critical=False))
+                   .add_extension(ski, critical=False)
+                   # AKI = SKI: the CA/B Forum profile (pkilint) recommends it in roots too.
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+                                  critical=False))
         cert = sign(builder, key)
         self.layout.restrict()
         if self.key_store is None:

@@ -39,5 +39,6 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import 
     as_certificate_list, load_certificate, load_certificates, load_csr, pem, read_pem_input,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
-    SAN_FORMS, format_san, normalize_sans, normalize_subject, parse_subject, parse_subject_alt_names,
+    SAN_FORMS, check_name_bounds, format_san, normalize_sans, normalize_subject, parse_subject,
+    parse_subject_alt_names,
 )

@@ -84,8 +84,9 @@ def load_certificates(pem, what='certificate chain'):
                          "pass the PEM text or a path to it." % what)
     try:
         return list(remember(_CHAIN_CACHE, data, x509.load_pem_x509_certificates(data)))
-    except ValueError as exc:
-        raise InputError('%s is malformed PEM: %s.' % (what, exc),
+    except ValueError:
+        raise InputError('%s is not a PEM/DER certificate: a block between the BEGIN and END lines does '
+                         'not decode to an X.509 certificate.' % what,
                          'Pass the certificate exactly as the CA issued it.')
 
 
@@ -114,9 +115,12 @@ def load_csr(pem, what='csr'):
                              "pass the PEM text or a path to it." % what)
         try:
             csr = x509.load_pem_x509_csr(data)
-        except ValueError as exc:
-            raise InputError('%s is malformed: %s.' % (what, exc),
-                             'Pass the CSR exactly as it was generated.')
+        except ValueError:
+            # Not the parser's text (a Rust ParseError): it says nothing a user can act on.
+            raise InputError('%s is not a PEM/DER CSR: the block between the BEGIN and END lines does not '
+                             'decode to a PKCS#10 certificate request.' % what,
+                             'Pass the CSR exactly as it was generated (e.g. by openssl req -new), as PEM text '
+                             'or a path to the file.')
     try:
         valid = csr.is_signature_valid
     except (UnsupportedAlgorithm, ValueError, TypeError) as exc:

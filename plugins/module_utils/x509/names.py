@@ -17,6 +17,9 @@ import ipaddress
 import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
+    UB_DNS_LABEL, UB_DNS_NAME, UB_EMAIL, UB_NAME_ATTRIBUTES, shorten,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import HAS_CRYPTOGRAPHY
 
 try:
@@ -89,21 +92,46 @@ def _attribute_oid(attr_type, subject):
     if oid is None and _OID_RE.match(attr_type):
         oid = attr_type
     if oid is None:
-        raise InputError("subject %r: unknown attribute name '%s'." % (subject, attr_type),
+        raise InputError("subject %r: unknown attribute name '%s'." % (shorten(subject), attr_type),
                          'Known names: %s (long names such as commonName, organizationName '
                          'also work), or a dotted OID.' % _known_attribute_names())
     return oid
 
 
+def name_bound_error(oid, value, what):
+    """InputError for a name attribute longer than its RFC 5280 upper bound, else None."""
+    bound = UB_NAME_ATTRIBUTES.get(oid)
+    if bound is None or len(value) <= bound:
+        return None
+    short = _OID_TO_SHORT.get(oid, oid)
+    return InputError('%s: attribute %s is too long: %d characters, RFC 5280 allows at most %d (%s=%s).'
+                      % (what, short, len(value), bound, short, shorten(value, 40)),
+                      'Shorten it%s.' % (' and put long DNS names in subject_alt_names (up to %d characters, '
+                                         '%d per label)' % (UB_DNS_NAME, UB_DNS_LABEL) if short == 'CN' else ''))
+
+
+def check_name_bounds(name, what='csr'):
+    """Refuse a subject (x509.Name, e.g. from a CSR) with a value over its RFC 5280 bound."""
+    for attribute in name:
+        value = attribute.value if isinstance(attribute.value, str) else ''
+        error = name_bound_error(attribute.oid.dotted_string, value, '%s subject' % what)
+        if error is not None:
+            raise error
+
+
 def _name_attribute(oid, value, subject):
+    # C: cryptography's own check below says "two letters", clearer than "too long".
+    error = name_bound_error(oid, str(value if value is not None else ''), 'subject') if oid != '2.5.4.6' else None
+    if error is not None:
+        raise error
     if value is None or str(value) == '':
         raise InputError('subject %r: attribute %s has an empty value.'
-                         % (subject, _OID_TO_SHORT.get(oid, oid)), 'Give it a value or leave it out.')
+                         % (shorten(subject), _OID_TO_SHORT.get(oid, oid)), 'Give it a value or leave it out.')
     try:
         return x509.NameAttribute(x509.ObjectIdentifier(oid), str(value))
     except ValueError as exc:
         raise InputError('subject %r: attribute %s=%s is not valid: %s.'
-                         % (subject, _OID_TO_SHORT.get(oid, oid), value, exc),
+                         % (shorten(subject), _OID_TO_SHORT.get(oid, oid), shorten(str(value)), exc),
                          'Country codes are two letters (C=DE).')
 
 
@@ -147,7 +175,7 @@ def _split_dn(text, separators):
             eq = next((i for i, t in enumerate(ava) if t == (b'=', False)), None)
             if eq is None:
                 raise InputError('subject %r: expected TYPE=value, found %r.'
-                                 % (text, b''.join(t[0] for t in ava).decode('utf-8', 'replace')), syntax)
+                                 % (shorten(text), b''.join(t[0] for t in ava).decode('utf-8', 'replace')), syntax)
             value = ava[eq + 1:]
             # Unescaped spaces around a value are separators' padding ('CN=a, O=b').
             while value and value[0] == (b' ', False):
@@ -155,13 +183,13 @@ def _split_dn(text, separators):
             while value and value[-1] == (b' ', False):
                 value = value[:-1]
             if value and value[0] == (b'#', False):
-                raise InputError('subject %r: hex-encoded (#...) values are not supported.' % text,
+                raise InputError('subject %r: hex-encoded (#...) values are not supported.' % shorten(text),
                                  'Write the value as text.')
             try:
                 avas.append((b''.join(t[0] for t in ava[:eq]).decode('utf-8').strip(),
                              b''.join(t[0] for t in value).decode('utf-8')))
             except UnicodeDecodeError:
-                raise InputError('subject %r: an escaped value is not UTF-8.' % text, syntax)
+                raise InputError('subject %r: an escaped value is not UTF-8.' % shorten(text), syntax)
         rdns.append(avas)
     return rdns
 
@@ -206,7 +234,7 @@ def parse_subject(subject):
         try:
             result.append(x509.RelativeDistinguishedName(attrs))
         except ValueError as exc:
-            raise InputError('subject %r: %s.' % (subject, exc), 'Do not repeat an attribute inside one RDN.')
+            raise InputError('subject %r: %s.' % (shorten(subject), exc), 'Do not repeat an attribute inside one RDN.')
     return x509.Name(result)
 
 
@@ -233,15 +261,27 @@ def normalize_subject(name):
 # --- subject alternative names --------------------------------------------------------
 
 def _bad_san(entry, why):
-    return InputError('subject_alt_names entry %r is not valid: %s.' % (entry, why),
+    return InputError('subject_alt_names entry %s is not valid: %s.' % (shorten(repr(entry), 70), why),
                       'Accepted forms: %s.' % ', '.join(SAN_FORMS))
+
+
+def _too_long(entry, what, length, bound):
+    return InputError('subject_alt_names entry %s is too long: %s of %d characters, RFC 5280 allows at most %d.'
+                      % (shorten(repr(entry), 70), what, length, bound),
+                      'Use a shorter name (DNS names up to %d characters, each label up to %d).'
+                      % (UB_DNS_NAME, UB_DNS_LABEL))
 
 
 def _check_dns(entry, value):
     labels = value.split('.')
     if labels[0] == '*':
         labels = labels[1:]
-    if not labels or len(value) > 253 or not all(_DNS_LABEL_RE.match(label) for label in labels):
+    longest = max(len(label) for label in labels) if labels else 0
+    if longest > UB_DNS_LABEL:
+        raise _too_long(entry, 'a DNS label', longest, UB_DNS_LABEL)
+    if len(value.rstrip('.')) > UB_DNS_NAME:
+        raise _too_long(entry, 'the DNS name', len(value), UB_DNS_NAME)
+    if not labels or not all(_DNS_LABEL_RE.match(label) for label in labels):
         raise _bad_san(entry, 'not a DNS name (ASCII labels of letters, digits, hyphens; '
                        "a wildcard only as the whole first label; IDNs as 'xn--' A-labels)")
 
@@ -279,6 +319,8 @@ def parse_subject_alt_names(entries):
             local, _at, domain = value.rpartition('@')
             if not local or not domain or ' ' in value or not value.isascii():
                 raise _bad_san(entry, 'not an email address (local@domain, ASCII)')
+            if len(value) > UB_EMAIL:
+                raise _too_long(entry, 'the email address', len(value), UB_EMAIL)
             result.append(x509.RFC822Name(value))
         elif prefix == 'uri':
             if not re.match(r'^[A-Za-z][A-Za-z0-9+.-]*:\S+$', value) or not value.isascii():

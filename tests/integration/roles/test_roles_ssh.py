@@ -107,10 +107,16 @@ def key_of(root, host):
     return os.path.join(root, host + '.key')
 
 
+def untrusted(chain_path):
+    """openssl's -untrusted for a deployed chain; none when it is empty (the embedded CA's
+    chain has no intermediates: its root is the trust anchor, not part of the chain)."""
+    return ['-untrusted', chain_path] if os.path.getsize(chain_path) else []
+
+
 def verify_deployed(root, host, ca_pem):
     """openssl verify of the deployed full chain (leaf + chain) against the CA alone."""
-    out = openssl('verify', '-CAfile', ca_pem, '-untrusted', os.path.join(root, host + '.chain.crt'),
-                  os.path.join(root, host + '.fullchain.crt'))
+    out = openssl('verify', '-CAfile', ca_pem, *(untrusted(os.path.join(root, host + '.chain.crt')) +
+                                                 [os.path.join(root, host + '.fullchain.crt')]))
     assert out.returncode == 0 and ': OK' in out.stdout, (host, out.stdout, out.stderr)
     # The deployed key belongs to the deployed certificate.
     pub_cert = openssl('x509', '-in', os.path.join(root, host + '.crt'), '-noout', '-pubkey').stdout
@@ -348,8 +354,8 @@ def test_certificate_role_acme_challenges(sshd, pebble_own_http, run_playbook, t
     assert all(run.result(finish, h)['certificate_pem'] and not run.result(finish, h).get('challenge_data') for h in hosts)
     for host in hosts:
         deployed = os.path.join(work, 'hosts', host)
-        out = openssl('verify', '-CAfile', root, '-untrusted', os.path.join(deployed, host + '.chain.crt'),
-                      os.path.join(deployed, host + '.fullchain.crt'))
+        out = openssl('verify', '-CAfile', root, *(untrusted(os.path.join(deployed, host + '.chain.crt')) +
+                                                   [os.path.join(deployed, host + '.fullchain.crt')]))
         assert out.returncode == 0 and ': OK' in out.stdout, (host, out.stdout, out.stderr)
         issued = [r for r in rows(work) if r['state'] == 'issued' and r['labels'].get('host') == host]
         assert len(issued) == 1 and serial_of(os.path.join(deployed, host + '.crt')) == issued[0]['serial'].lstrip('0')

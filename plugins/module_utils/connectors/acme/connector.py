@@ -72,6 +72,17 @@ class AcmeConnector(AcmeIO, AccountMixin, ChallengeMixin, OrderMixin, AriMixin, 
         'dns_propagation_timeout': 'Seconds to wait until every authoritative server answers the TXT record '
                                    '(default 120).',
     }
+    OPTION_SPEC = {
+        'directory_url': dict(type='str', required=True), 'ca_bundle': dict(type='str'),
+        'contact': dict(type='list'), 'terms_agreed': dict(type='bool', default=False),
+        'account_key': dict(type='str'), 'challenge_type': dict(type='str', choices=('http-01', 'dns-01')),
+        'preferred_chain': dict(type='str'), 'trust_anchor': dict(type='str'),
+        'poll_timeout': dict(type='number', default=DEFAULT_POLL_TIMEOUT),
+        'profile': dict(type='str'), 'dns_server': dict(type='str'), 'dns_port': dict(type='int', min=1),
+        'dns_zone': dict(type='str'), 'tsig_key_name': dict(type='str'),
+        'tsig_algorithm': dict(type='str', choices=tuple(TSIG_ALGORITHMS)),
+        'dns_propagation_timeout': dict(type='number'),
+    }
     REQUIRED_OPTIONS = ('directory_url',)
     SECRETS = {
         'eab_kid': 'External Account Binding key id.',

@@ -31,6 +31,12 @@ class Pkcs11KeyStore(KeyStore):
         'token_serial': 'serial number of the token',
         'slot': 'slot id of the token (an integer)',
     }
+    OPTION_SPEC = {
+        'module': dict(type='str', required=True),
+        'token_label': dict(type='str'),
+        'token_serial': dict(type='str'),
+        'slot': dict(type='int', min=0),
+    }
     REQUIRED_OPTIONS = ('module',)
     SECRETS = {'pin': 'the user PIN of the token'}
     SECRET_ENV = {'pin': PIN_ENV}

@@ -15,7 +15,7 @@ def test_not_due_then_due_then_follows_the_lineage(pki, tmp_path):
     assert new['lineage']['renewed_from'] == uuid
     assert new['serial'] != issued['certificate']['serial']
     assert new['spki_sha256'] == issued['certificate']['spki_sha256']
-    assert verify(renewed['certificate_pem'], issued['chain_pem'], tmp_path).returncode == 0
+    assert verify(renewed['certificate_pem'], issued['chain_pem'] + issued['root_pem'], tmp_path).returncode == 0
     # asking again about the old certificate follows the lineage to the renewed one: nothing to do
     again = pki('certificate_renew', certificate=uuid)
     assert not again['changed'] and again['certificate']['uuid'] == new['uuid'], again

@@ -32,7 +32,7 @@ def test_key_and_csr_on_the_host_then_issued_on_the_controller(pki_ssh_host, pki
     pki.setup()
     issued = pki('certificate_issue', ra_profile='web', csr=first['csr'])
     assert issued['changed'] and issued['certificate']['spki_sha256'] == first['spki_sha256'], issued
-    assert verify(issued['certificate_pem'], issued['chain_pem'], tmp_path).returncode == 0
+    assert verify(issued['certificate_pem'], issued['chain_pem'] + issued['root_pem'], tmp_path).returncode == 0
 
 
 def test_check_mode_on_the_host_writes_nothing(pki_ssh_host, tmp_path):

@@ -25,7 +25,7 @@ def test_check_mode_then_revoke_then_unchanged(pki, tmp_path):
     assert serial.upper().lstrip('0') in text and 'KEY COMPROMISE' in text
     with open(revoked['crl_path']) as handle:
         crl = handle.read()
-    assert verify(issued['certificate_pem'], issued['chain_pem'], tmp_path, crl_pem=crl).returncode != 0
+    assert verify(issued['certificate_pem'], issued['chain_pem'] + issued['root_pem'], tmp_path, crl_pem=crl).returncode != 0
 
     again = pki('certificate_revoke', certificate=issued['certificate']['uuid'], reason='keyCompromise')
     assert not again['changed'] and not again.get('failed'), again

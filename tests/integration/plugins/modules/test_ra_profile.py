@@ -1,5 +1,4 @@
 """pki.lifecycle.ra_profile through pytest-ansible on localhost (embedded CA)."""
-import pytest
 
 
 def profile_args(pki, **policy):
@@ -39,8 +38,6 @@ def test_bad_input_fails_with_the_fix_and_changes_nothing(pki):
     assert pki.snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason='policy.normalize_policy does not check max_validity_days (found by this '
-                                       'test; policy.py owner to fix, then drop this mark)')
 def test_negative_validity_is_refused(pki):
     assert pki('ra_profile', **profile_args(pki))['changed']
     before = pki.snapshot()

@@ -109,7 +109,7 @@ def test_whole_lifecycle(inventory, tmp_path):
     assert run.result('rerun csr')['certificate']['uuid'] == first['certificate']['uuid']
     assert first['certificate']['subject_alt_names'] == ['DNS:www.example.test']
     assert first['certificate']['labels'] == {'host': 'www'}
-    ca_pem = first['chain_pem']
+    ca_pem = first['root_pem']
     assert verify(first['certificate_pem'], ca_pem, tmp_path).returncode == 0
     assert verify(gen['certificate_pem'], ca_pem, tmp_path).returncode == 0
     assert 'Not due' in run.result('renew not due')['reason'] and not run.result('renew not due')['changed']

@@ -157,7 +157,7 @@ def test_token_keys_through_the_whole_lifecycle(softhsm, token, tmp_path):
     assert softhsm.user_pin not in run.stdout
 
     results = dict((s['reg'], run.result('issue ' + s['reg'])) for s in specs)
-    ca_pem = results['rsa_pss']['chain_pem']
+    ca_pem = results['rsa_pss']['root_pem']
     rows = inventory_rows(str(inventory))
     for reg, result in results.items():
         assert result['changed'], reg

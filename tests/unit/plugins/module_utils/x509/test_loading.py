@@ -52,7 +52,7 @@ def test_load_certificate_malformed(pki):
     text = pem(pki['leaf'])
     lines = text.splitlines()
     broken = '\n'.join(lines[:2] + ['!!!!' + lines[2][4:]] + lines[3:])
-    with pytest.raises(InputError, match='malformed'):
+    with pytest.raises(InputError, match='not a PEM/DER certificate'):
         load_certificate(broken)
     with pytest.raises(InputError, match='not PEM'):
         load_certificate('garbage')
@@ -92,7 +92,7 @@ def test_load_csr_tampered_subject():
 
 def test_load_csr_malformed():
     body = '-----BEGIN CERTIFICATE REQUEST-----\nTUlJQmFkZGF0YQ==\n-----END CERTIFICATE REQUEST-----\n'
-    with pytest.raises(InputError, match='csr is malformed'):
+    with pytest.raises(InputError, match='csr is not a PEM/DER CSR'):
         load_csr(body)
     with pytest.raises(InputError, match='not PEM'):
         load_csr('not a csr')

@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
-    format_san, normalize_sans, normalize_subject, parse_subject, parse_subject_alt_names,
+    check_name_bounds, format_san, normalize_sans, normalize_subject, parse_subject, parse_subject_alt_names,
 )
 from harness.certs import cn_name
 
@@ -129,3 +129,32 @@ def test_normalize_sans():
         'DNS:www.example.org', 'IP:10.0.0.1', 'IP:2001:db8::1', 'URI:https://example.org/',
         'email:Ops@example.org']
     assert normalize_sans([]) == []
+
+
+def test_rfc5280_upper_bounds_are_too_long_and_not_echoed():
+    for subject, short, bound in (('CN=' + 'a' * 65, 'CN', 64), ('O=' + 'o' * 65, 'O', 64),
+                                  ('L=' + 'l' * 129, 'L', 128), ('emailAddress=' + 'e' * 256, 'emailAddress', 255)):
+        with pytest.raises(InputError) as err:
+            parse_subject(subject)
+        text = str(err.value)
+        assert 'attribute %s is too long' % short in text and 'at most %d' % bound in text, text
+        assert len(text) < 400, text
+    parse_subject('CN=' + 'a' * 64)      # at the bound: fine
+    for entry, what in (('DNS:' + 'a' * 64 + '.example.org', 'a DNS label of 64'),
+                        ('DNS:' + '.'.join(['a' * 60] * 5), 'the DNS name of 304'),
+                        ('email:' + 'e' * 250 + '@example.org', 'the email address of 262')):
+        with pytest.raises(InputError) as err:
+            parse_subject_alt_names([entry])
+        assert 'too long: %s characters' % what in str(err.value) and len(str(err.value)) < 400, str(err.value)
+    parse_subject_alt_names(['DNS:' + 'a' * 63 + '.example.org'])
+
+
+@pytest.mark.filterwarnings('ignore')  # cryptography warns about the very lengths under test
+def test_csr_subject_bounds():
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'a' * 65, _validate=False)])
+    with pytest.raises(InputError, match='csr subject: attribute CN is too long: 65 characters'):
+        check_name_bounds(name, 'csr')
+    check_name_bounds(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'a' * 64)]), 'csr')
+    country = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, 'DEU', _validate=False)])
+    with pytest.raises(InputError, match='attribute C is too long: 3 characters, RFC 5280 allows at most 2'):
+        check_name_bounds(country, 'csr')
