@@ -78,6 +78,7 @@ bench: venv collection $(BENCH_VENV)/.installed
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_concurrency.py
 	$(BIN)/python bench/bench_discovery.py
+	$(BIN)/python bench/bench_role.py
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS) tests/output .pytest_cache
