@@ -10,7 +10,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo demo-venv test unit integration servers venv collection sanity lint package-test bench clean
+.PHONY: demo demo-venv test unit integration servers venv collection sanity lint package-test bench clean soak
 
 # Two stamps: the demo needs only the runtime (requirements.txt) and ansible-core; `make venv`
 # (test, lint, sanity, bench) adds the tools of requirements-dev.txt on top.
@@ -78,6 +78,14 @@ bench: venv collection $(BENCH_VENV)/.installed
 	$(BIN)/python bench/bench_memory.py
 	$(BIN)/python bench/bench_concurrency.py
 	$(BIN)/python bench/bench_discovery.py
+	$(BIN)/python bench/bench_role.py
 
 clean:
 	rm -rf $(VENV) $(COLLECTIONS) tests/output .pytest_cache
+
+# The long soak (tests/integration/test_soak.py): 400 simulated days of the scheduled lifecycle on
+# the embedded CA under libfaketime, and ten minutes of short-lived certificates on OpenBao in real
+# time. `make test` runs the same tests shorter (30 days, 150 s). Figures: printed, and in the
+# test's tmp dir (soak-figures.json).
+soak: venv collection servers
+	PKI_LIFECYCLE_SOAK_DAYS=400 PKI_LIFECYCLE_SOAK_SECONDS=600 $(BIN)/pytest -q -s -p no:xdist tests/integration/test_soak.py

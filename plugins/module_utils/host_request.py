@@ -25,7 +25,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import hashlib
 import os
+import stat
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509_utils
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PkiError, TokenError
@@ -241,6 +243,32 @@ def _install_files(module, files, check_mode):
     return changed
 
 
+def _principal(lookup, number):
+    try:
+        return lookup(number)[0]
+    except (KeyError, ImportError):
+        return str(number)
+
+
+def describe_files(paths):
+    """What is deployed at each path: {path: {exists, sha256, owner, uid, group, gid, mode}};
+    the controller compares it with what it would deploy (lifecycle/deployed.py)."""
+    import grp
+    import pwd
+    out = {}
+    for path in paths or []:
+        path = os.path.abspath(os.path.expanduser(path))
+        data = _read(path)
+        if data is None or not os.path.isfile(path):
+            out[path] = dict(exists=False)
+            continue
+        info = os.stat(path)
+        out[path] = dict(exists=True, sha256=hashlib.sha256(data).hexdigest(), mode=stat.S_IMODE(info.st_mode),
+                         uid=info.st_uid, gid=info.st_gid, owner=_principal(pwd.getpwuid, info.st_uid),
+                         group=_principal(grp.getgrgid, info.st_gid))
+    return out
+
+
 def _commit(module, p, key_path, csr_path, check_mode):
     """Move the new key into place: certificate files first (``files`` written, or
     ``<file><new_suffix>`` renamed), then the CSR, then the key."""
@@ -314,6 +342,9 @@ def ensure(module):
             reasons.append('generated the new key %s beside the current one' % new['key_path'])
         elif new['csr_changed']:
             reasons.append('wrote a new CSR %s for the new key' % new['csr_path'])
+    if p.get('report_files'):
+        # Read after any write above: what the next task would find.
+        result['deployed'] = describe_files(p['report_files'])
     result['reason'] = ('%s%s.' % (reasons[0][0].upper(), '; '.join(reasons)[1:]) if reasons
                         else 'The key and the CSR for the requested names exist.')
     if check_mode and reasons:

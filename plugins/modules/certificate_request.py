@@ -162,6 +162,16 @@ options:
   dir_mode:
     description: Mode of directories created by O(create_dirs) (default by umask).
     type: raw
+  report_files:
+    description:
+      - Files to describe in RV(deployed) (SHA-256 of the content, owner, group, mode), read in the
+        same run as the key and the CSR, so that the controller can tell whether a deploy has
+        anything to do without another round-trip to the host (the C(certificate) role does, with
+        the C(pki.lifecycle.files_to_deploy) filter). Ignored with O(files_only) and O(commit).
+    type: list
+    elements: path
+    default: []
+    version_added: 0.2.0
   new_suffix:
     description: Suffix of the new key, CSR and files during a rekey.
     type: str
@@ -237,6 +247,14 @@ new_spki_sha256:
   description: SHA-256 of the new key's SubjectPublicKeyInfo.
   returned: when O(rekey=true)
   type: str
+deployed:
+  description:
+    - For each of O(report_files) (absolute path), what is there. C(exists) false when missing;
+      otherwise C(sha256) (hex, of the file's bytes), C(mode) (integer), C(uid), C(gid), C(owner)
+      and C(group) (names when known).
+  returned: when O(report_files) is given, unless O(files_only) or O(commit)
+  type: dict
+  sample: {"/etc/pki/www.crt": {"exists": true, "sha256": "9f86d0...", "mode": 420, "uid": 0, "gid": 0, "owner": "root", "group": "root"}}
 files_changed:
   description: The O(files) written or whose attributes were changed.
   returned: when O(files) is given
@@ -290,6 +308,7 @@ def main():
         create_dirs=dict(type='bool', default=False),
         dir_mode=dict(type='raw'),
         new_suffix=dict(type='str', default='.new'),
+        report_files=dict(type='list', elements='path', default=[]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('rekey', 'commit'), ('rekey', 'files_only'), ('commit', 'files_only')])

@@ -1201,8 +1201,10 @@ class Sshd(Server):
     SSHD = "/usr/sbin/sshd"
     SSH_COMMON_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
 
-    def __init__(self, workdir: str | os.PathLike | None = None, *, user: str | None = None) -> None:
+    def __init__(self, workdir: str | os.PathLike | None = None, *, user: str | None = None,
+                 extra_config: str = "") -> None:
         super().__init__(workdir)
+        self.extra_config = extra_config  # appended to sshd_config (e.g. SetEnv for every session)
         self.host = LOCALHOST
         self.port = 0
         self.user = user or pwd.getpwuid(os.geteuid()).pw_name
@@ -1254,6 +1256,7 @@ MaxStartups 200
 MaxSessions 200
 LogLevel INFO
 Subsystem sftp {sftp}
+{self.extra_config}
 """)
         test = subprocess.run([self.SSHD, "-t", "-f", str(self.config_path)], capture_output=True,
                               text=True, timeout=30, check=False)

@@ -60,6 +60,7 @@ PLUGIN_TYPES = {
     'modules': {'common', 'argspec', 'host_request', 'lifecycle', 'discovery'},
     'action': {'common', 'lifecycle'},
     'plugin_utils': {'common', 'lifecycle'},    # the action plugins' shared base
+    'filter': {'lifecycle'},                     # the certificate role's deploy decision
     'doc_fragments': set(),
 }
 

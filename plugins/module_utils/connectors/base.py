@@ -97,6 +97,16 @@ class Connector(object):
         finalize). Return Issued, or None when nothing can be finished. Default: lookup."""
         return self.lookup(record)
 
+    # True: the connector signs its own CRL (the embedded CA) and implements crl().
+    SIGNS_CRL = False
+
+    def crl(self, refresh=False, dry_run=False):
+        """Keep the CA's CRL fresh: re-sign it when ``refresh`` or when the connector's
+        refresh point has passed, write it where it is published. Returns a dict: signed,
+        crl_pem, crl_number, this_update, next_update (ISO 8601), revoked (count), published
+        (paths). ``dry_run``: decide only. Only for connectors with SIGNS_CRL."""
+        raise NotImplementedError
+
     def renewal_window(self, record):
         """The CA's suggested renewal window (start, end) as aware datetimes, or None
         (e.g. ACME ARI, RFC 9773). Lifecycle uses ``start`` in the due decision."""

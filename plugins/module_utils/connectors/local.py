@@ -23,7 +23,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.crl import 
     Revocations, check_reason, parse_time)
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout, default_directory
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import read as layout_read
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.lock import DirectoryLock
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import publish as publishlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.signing import CLOCK_SKEW, public_key, sign
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     KEY_TYPES, iso, parse_serial, secrets_with_fallbacks, serial_hex, utcnow)
@@ -88,6 +90,12 @@ class LocalConnector(Connector):
         'validity_days': 'Default validity of issued certificates (default 90).',
         'crl_validity_days': 'Days until a CRL\'s nextUpdate (default 7).',
         'crl_distribution_point': 'URL (or list of URLs) of the CRL, put in issued certificates.',
+        'crl_refresh': "Share of a CRL's lifetime after which pki.lifecycle.crl (every renew_due run) "
+                       "re-signs it (default '50%').",
+        'crl_publish_paths': 'Absolute path (or list) on the controller where every CRL signed is also '
+                             'written, e.g. in a web root.',
+        'ca_issuers_url': 'URL (or list of URLs) of the CA certificate, put in issued certificates as '
+                          'AIA caIssuers.',
         'extended_key_usage': "Extended key usage of issued certificates: server, client, both (default) "
                               "or a list of names (server_auth, client_auth, code_signing...) or dotted OIDs; "
                               "[] for none. The issue attribute extended_key_usage overrides it per request.",
@@ -103,6 +111,8 @@ class LocalConnector(Connector):
         'crl_validity_days': dict(type='int', default=7), 'crl_distribution_point': dict(type='list'),
         'extended_key_usage': dict(type='raw', default='both', check=lambda value: profile_eku(value) and value),
         'chain_includes_root': dict(type='bool', default=False),
+        'crl_refresh': dict(type='str', default='50%'), 'crl_publish_paths': dict(type='list'),
+        'ca_issuers_url': dict(type='list'),
     }
     SECRETS = {'ca_passphrase': 'Passphrase of the CA private key; a created key is encrypted with it.',
                'ca_pin': 'PIN of the token holding the CA key (ca_token_profile); default token_secrets.pin.'}
@@ -157,6 +167,10 @@ class LocalConnector(Connector):
         self.ca_chain = opts.get('ca_chain')
         cdp = opts.get('crl_distribution_point') or []
         self.crl_urls = [cdp] if isinstance(cdp, str) else list(cdp)
+        aia = opts.get('ca_issuers_url') or []
+        self.ca_issuers_urls = [aia] if isinstance(aia, str) else list(aia)
+        self.crl_refresh = publishlib.parse_refresh(opts.get('crl_refresh'))
+        self.crl_publish_paths = publishlib.publish_paths(opts.get('crl_publish_paths'))
         try:
             self.eku = [e for e in profile_eku(opts.get('extended_key_usage')) if e]
         except ValueError as exc:
@@ -172,7 +186,8 @@ class LocalConnector(Connector):
             chain=self.ca_chain, passphrase=passphrase, key_store=self.key_store, key_name=self.ca_key_name,
             token_profile=self.ca_token_profile)
         self.index = IssuedIndex(self.layout)
-        self.revocations = Revocations(self.layout, self.lock, self.crl_validity_days)
+        self.revocations = Revocations(self.layout, self.lock, self.crl_validity_days,
+                                       refresh_share=self.crl_refresh, publish_paths=self.crl_publish_paths)
 
     @staticmethod
     def _positive_int(name, value, default):
@@ -231,6 +246,12 @@ class LocalConnector(Connector):
         usage_exts = _usage_extensions(usage, self.eku if eku is None else eku)
         now = utcnow()
         not_after = min(now + datetime.timedelta(days=days), ca_cert.not_valid_after_utc)
+        data = {}
+        if not_after < now + datetime.timedelta(days=days):
+            # Near the CA's end of life every certificate gets shorter: say so while there is time.
+            data['warning'] = ('The embedded CA %s expires at %s, before the %d days asked: the certificate '
+                               'ends then. Roll the CA over before it expires (docs/connectors/local.md, '
+                               '"CA rollover").' % (ca_cert.subject.rfc4514_string(), iso(not_after), days))
         try:
             ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
             aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
@@ -255,6 +276,11 @@ class LocalConnector(Connector):
             builder = builder.add_extension(x509.CRLDistributionPoints([
                 x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None)
                 for u in self.crl_urls]), critical=False)
+        if self.ca_issuers_urls:
+            builder = builder.add_extension(x509.AuthorityInformationAccess([
+                x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS,
+                                       x509.UniformResourceIdentifier(u))
+                for u in self.ca_issuers_urls]), critical=False)
         with self.lock:  # inside batch() it is held already: then this nests
             serial = self.index.new_serial()
             cert = sign(builder.serial_number(serial), ca_key)
@@ -263,14 +289,15 @@ class LocalConnector(Connector):
                 'fingerprint_sha256': x509lib.fingerprint(cert), 'subject': cert.subject.rfc4514_string(),
                 'not_after': iso(not_after), 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
             }, sync=not self._batching)
-        return self._issued(cert_pem, ca_cert, serial_hex(serial))
+        return self._issued(cert_pem, ca_cert, serial_hex(serial), data)
 
-    def _issued(self, cert_pem, ca_cert, serial):
+    def _issued(self, cert_pem, ca_cert, serial, data=None):
         # The stored chain keeps the root (validation and lookup need the whole path); the
         # flag tells lifecycle's results whether chain_pem/fullchain_pem show it or root_pem only.
+        # ``data``: e.g. the warning of a certificate cut short by the CA's end of life.
         return Issued(cert_pem, self.authority.chain_pems(ca_cert),
-                      {'serial': serial, 'ca_directory': self.directory,
-                       'chain_includes_root': self.chain_includes_root})
+                      dict(data or {}, serial=serial, ca_directory=self.directory,
+                           chain_includes_root=self.chain_includes_root))
 
     @contextlib.contextmanager
     def batch(self):
@@ -333,7 +360,22 @@ class LocalConnector(Connector):
             raise InputError('Nothing to revoke: give the certificate PEM or its serial.')
         return self.revocations.revoke(ca, serial, reason, invalidity)
 
+    SIGNS_CRL = True
+
+    def crl(self, refresh=False, dry_run=False):
+        """Re-sign the CRL when asked or past crl_refresh of its lifetime; publish it."""
+        if dry_run and not self.layout.exists():
+            return {'signed': True, 'crl_pem': '', 'published': [self.layout.crl] + self.crl_publish_paths}
+        if self.layout.exists() and os.path.exists(self.layout.crl):
+            ca_cert = x509.load_pem_x509_certificate(layout_read(self.layout.ca_cert))
+            if ca_cert.not_valid_after_utc <= utcnow():
+                # Every certificate of an expired CA has expired too: nothing left to revoke, and
+                # a scheduled run must not fail on a CA retired by a rollover.
+                crl = x509.load_pem_x509_crl(layout_read(self.layout.crl))
+                return dict(publishlib.facts(crl), signed=False, ca_expired=True, crl_pem=x509lib.pem(crl),
+                            published=[self.layout.crl] + self.crl_publish_paths)
+        return self.revocations.keep(self._open(), refresh=refresh, dry_run=dry_run)
+
     def crl_pem(self, refresh=False):
-        """The current CRL PEM. Re-signed when asked, missing, or past half its validity, so a
-        periodic run (e.g. renew_due) keeps it from expiring."""
+        """The current CRL PEM, re-signed first when asked or past crl_refresh of its lifetime."""
         return self.revocations.current_pem(self._open(), refresh)

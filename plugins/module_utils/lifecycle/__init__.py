@@ -17,7 +17,7 @@ Bad input therefore ends in step 1 and leaves the inventory exactly as it was.
 Where things are: context (the call, the store, profiles and connectors), results (what
 modules return), request (building the request), records (finding and filling records),
 pipeline (steps 2 and 3 for issue, renew and rekey, crash recovery), then one file per
-operation: issue, renew (with the due decision), rekey, revoke, info, profiles, report; params
+operation: issue, renew (with the due decision), rekey, revoke, info, profiles, report, crl; params
 (checks every operation makes on its parameters first) and options (connector and token
 profile options against the spec their class declares).
 """
@@ -28,6 +28,7 @@ __metaclass__ = type
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import migrate as migratelib
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.adopt import op_adopt
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import Context
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.crl import op_crl
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.discover import op_discover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.info import op_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.issue import op_issue
@@ -52,6 +53,7 @@ OPERATIONS = {
     'rekey': op_rekey,
     'revoke': op_revoke,
     'info': op_info,
+    'crl': op_crl,
     'inventory_migrate': _inventory_migrate,
     'discover': op_discover,
     'adopt': op_adopt,

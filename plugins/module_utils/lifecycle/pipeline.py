@@ -257,9 +257,13 @@ def validate_issued(connector, request, issued, cert, now):
     anchors = []
     for block in connector.trust_anchors():
         anchors.extend(x509lib.load_certificates(block))
-    skewed = now + datetime.timedelta(seconds=CLOCK_SKEW_SECONDS)
-    x509lib.verify_chain(cert, chain, anchors, at_time=skewed)
     info = x509lib.certificate_info(cert)
+    # A CA clock up to CLOCK_SKEW_SECONDS ahead may date notBefore in our future: accept it, and
+    # check the chain at notBefore then. Expiry is checked at now, not now + skew: a certificate
+    # of a few minutes (short-lived profiles) is valid, and was refused before.
+    skewed = now + datetime.timedelta(seconds=CLOCK_SKEW_SECONDS)
+    not_before, not_after = parse_iso(info['not_before']), parse_iso(info['not_after'])
+    x509lib.verify_chain(cert, chain, anchors, at_time=max(now, min(not_before, skewed)))
     if request['spki_sha256'] and info['spki_sha256'] != request['spki_sha256']:
         raise ValidationError('The CA returned a certificate for a different public key than the request\'s.')
     issued_sans = set(x509lib.normalize_sans(info['subject_alt_names']))
@@ -276,7 +280,7 @@ def validate_issued(connector, request, issued, cert, now):
         if common_name(cert.subject) != request['common_name']:
             raise ValidationError('The issued certificate\'s subject %s does not carry the requested CN %s.'
                                   % (info['subject'], request['common_name']))
-    if not parse_iso(info['not_before']) <= skewed < parse_iso(info['not_after']):
+    if not (not_before <= skewed and now < not_after):
         raise ValidationError('The issued certificate is not currently valid (%s to %s).'
                               % (info['not_before'], info['not_after']))
 

@@ -126,6 +126,8 @@ def certificate_result(record, changed, reason, ctx, before=None, renew_before=N
         certificate_pem=cert, chain_pem=chain, root_pem=root,
         fullchain_pem=(cert + chain) if cert else '',
     )
+    if changed and (record.get('connector_data') or {}).get('warning'):
+        result['warnings'] = [record['connector_data']['warning']]   # e.g. a CA near its end of life
     if record.get('state') == 'requested' and (record.get('connector_data') or {}).get('challenge_data'):
         result['challenge_data'] = record['connector_data']['challenge_data']
     before = before or {}

@@ -19,6 +19,7 @@ except ImportError:  # signing.py reports the missing library
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import layout as layoutlib
+from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import publish as publishlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.signing import CLOCK_SKEW, sign
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     REVOCATION_REASONS, as_utc, iso, parse_iso, utcnow, write_atomic)
@@ -49,10 +50,12 @@ def parse_time(value):
 class Revocations(object):
     """revoked.json and crl.pem of one CA directory; ``lock`` is its DirectoryLock."""
 
-    def __init__(self, layout, lock, validity_days):
+    def __init__(self, layout, lock, validity_days, refresh_share=0.5, publish_paths=()):
         self.layout = layout
         self.lock = lock
         self.validity_days = validity_days
+        self.refresh_share = refresh_share          # re-signed once this share of its lifetime passed
+        self.publish_paths = list(publish_paths)    # copies for relying parties, beside crl.pem
 
     def read(self):
         try:
@@ -96,6 +99,7 @@ class Revocations(object):
         crl = sign(builder, key)
         write_atomic(self.layout.revoked, json.dumps(state, indent=1, sort_keys=True) + '\n')
         write_atomic(self.layout.crl, x509lib.pem(crl))
+        publishlib.publish(x509lib.pem(crl), self.publish_paths)
         return crl
 
     def ensure_crl(self, ca):
@@ -126,15 +130,27 @@ class Revocations(object):
                 'revoked_at': entry['revoked_at'], 'already_revoked': already}
 
     def current_pem(self, ca, refresh=False):
-        """The current CRL PEM. Re-signed when asked, missing, or past half its validity, so a
-        periodic run (e.g. renew_due) keeps it from expiring."""
+        """The current CRL PEM, re-signed first when keep() says so."""
+        return self.keep(ca, refresh)['crl_pem']
+
+    def keep(self, ca, refresh=False, dry_run=False):
+        """Re-sign the CRL when asked, missing, or past ``refresh_share`` of its lifetime (every
+        scheduled run calls this, so a CRL never expires while nothing is revoked), and make
+        sure every publish path holds the current one. ``dry_run``: decide, write nothing.
+        Returns signed, crl_pem, crl_number, this_update, next_update, revoked, published."""
         path = self.layout.crl
         with self.lock:
-            stale = refresh or not os.path.exists(path)
-            if not stale:
-                crl = x509.load_pem_x509_crl(layoutlib.read(path))
-                remaining = crl.next_update_utc - utcnow()
-                stale = remaining < datetime.timedelta(days=self.validity_days) / 2
-            if stale:
-                self.write_crl(ca, self.read())
-            return layoutlib.read(path).decode('ascii')
+            crl = x509.load_pem_x509_crl(layoutlib.read(path)) if os.path.exists(path) else None
+            stale = refresh or crl is None or publishlib.due(
+                crl, self.refresh_share, utcnow(), datetime.timedelta(days=self.validity_days))
+            if stale and not dry_run:
+                crl = self.write_crl(ca, self.read())
+            pem = x509lib.pem(crl) if crl is not None else ''
+            if not dry_run and not stale:
+                # a publish path added (or emptied) since the last signature gets the current CRL
+                missing = [p for p in self.publish_paths
+                           if not os.path.exists(p) or layoutlib.read(p).decode('ascii') != pem]
+                publishlib.publish(pem, missing)
+        out = dict(publishlib.facts(crl) if crl is not None else {}, signed=bool(stale), crl_pem=pem,
+                   published=[path] + list(self.publish_paths))
+        return out

@@ -13,6 +13,8 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputE
 
 @pytest.mark.parametrize('value,expected', [
     ('30', ('days', 30.0)), ('30d', ('days', 30.0)), ('7 days', ('days', 7.0)), ('33%', ('percent', 33.0)),
+    ('8h', ('days', 28800 / 86400.0)), ('1.5 hours', ('days', 5400 / 86400.0)), ('30m', ('days', 1800 / 86400.0)),
+    ('5 minutes', ('days', 300 / 86400.0)), ('2min', ('days', 120 / 86400.0)),
 ])
 def test_parse_renew_before(value, expected):
     assert policy.parse_renew_before(value) == expected
