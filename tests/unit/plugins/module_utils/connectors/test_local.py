@@ -302,8 +302,16 @@ def test_concurrent_first_use_creates_one_ca(tmp_path):
     csrs = [make_csr('ec', 'h%d.example.org' % i, ['h%d.example.org' % i]) for i in range(6)]
     with ctx.Manager() as manager:
         barrier = manager.Barrier(6)
-        with ctx.Pool(6) as pool:
-            leaves = pool.map(_issue_in_child, [(str(tmp_path), csr, barrier) for csr in csrs])
+        pool = ctx.Pool(6)
+        try:
+            leaves = pool.map_async(_issue_in_child, [(str(tmp_path), csr, barrier) for csr in csrs]).get(120)
+        except BaseException:
+            pool.terminate()
+            raise
+        # close + join, not Pool.__exit__'s terminate(): a worker killed while it holds the task
+        # queue's lock leaves the others blocked on it forever (seen in CI under xdist).
+        pool.close()
+        pool.join()
     ca_dir = tmp_path / 'ca' / 'web'
     assert sorted(p.name for p in ca_dir.iterdir() if p.name.startswith('.tmp')) == []
     for i, pem in enumerate(leaves):
