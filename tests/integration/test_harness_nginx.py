@@ -36,7 +36,7 @@ def test_nginx_serves_placeholder_then_reloads_deployed_cert(nginx_factory, tmp_
     assert _cn(web.served_certificate()) == "CN=placeholder web.test"   # not before the reload
     subprocess.run(web.reload_command, shell=True, check=True, capture_output=True)
     # the master re-reads the files; the new worker serves the new certificate
-    for dummy in range(50):
+    for dummy in range(300):  # up to 30 s: a loaded CI machine starts the new worker late
         if _cn(web.served_certificate()) == "CN=cert-B":
             break
         time.sleep(0.1)

@@ -69,7 +69,7 @@ def test_profiles_and_ari_on_acme2certifier(acme2certifier_factory, tmp_path):
       register: renewed
       pki.lifecycle.certificate_renew: {certificate: "{{ one.certificate.uuid }}", force: true}
     - name: info
-      pki.lifecycle.certificate_info: {}
+      pki.lifecycle.certificate_info: {scope: all}
 """ % csrs
     run = run_playbook(play(tasks, 'sqlite://' + db), extra_vars={'opts': options}, tmp_path=tmp_path)
     assert run.rc == 0, run.summary()
