@@ -22,6 +22,7 @@ import pytest
 from harness.nginx import served_certificate
 from harness.playbook import REPO_ROOT
 from harness.tls_endpoints import Hanging, PlainText, SmtpStartTls
+from harness.faketime import find_libfaketime
 
 pytestmark = pytest.mark.server
 
@@ -30,8 +31,14 @@ NOBODY = 'locked.test'   # runs the module as user nobody: a 0700 root directory
 
 
 def openssl(*args, faketime=None, cwd=None):
-    argv = (['faketime', faketime] if faketime else []) + ['openssl'] + list(args)
-    out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd)
+    # libfaketime by LD_PRELOAD, not the faketime wrapper: the wrapper's named semaphore
+    # (/faketime_sem_<pid>) collides with leftovers of killed processes ("sem_open: File exists").
+    argv = ['openssl'] + list(args)
+    env = None
+    if faketime:
+        days = int(faketime.split()[0])  # '-400 days'
+        env = dict(os.environ, LD_PRELOAD=find_libfaketime(), FAKETIME='%+dd' % days)
+    out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, env=env)
     assert out.returncode == 0, (argv, out.stderr)
     return out.stdout
 

@@ -23,6 +23,7 @@ import pytest
 from harness.playbook import REPO_ROOT
 from harness.plugin import server_unavailable
 from harness.tls_endpoints import TlsServer
+from harness.faketime import find_libfaketime
 
 pytestmark = pytest.mark.server
 
@@ -36,8 +37,14 @@ XSS_FILE = '<img src=x onerror=alert(4)>.crt'
 
 
 def openssl(*args, faketime=None, cwd=None):
-    argv = (['faketime', faketime] if faketime else []) + ['openssl'] + list(args)
-    out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd)
+    # libfaketime by LD_PRELOAD, not the faketime wrapper: the wrapper's named semaphore
+    # (/faketime_sem_<pid>) collides with leftovers of killed processes ("sem_open: File exists").
+    argv = ['openssl'] + list(args)
+    env = None
+    if faketime:
+        days = int(faketime.split()[0])  # '-400 days'
+        env = dict(os.environ, LD_PRELOAD=find_libfaketime(), FAKETIME='%+dd' % days)
+    out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=cwd, env=env)
     assert out.returncode == 0, (argv, out.stderr)
     return out.stdout
 
