@@ -62,7 +62,7 @@ def sample_pems():
 
 
 def records(count, now, cert_pem, csr_pem):
-    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import base as sqlstores
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import sql as sqlstores
     rnd = random.Random(count)
     iso = '%Y-%m-%dT%H:%M:%SZ'
     created = (now - datetime.timedelta(days=60)).strftime(iso)
@@ -86,7 +86,7 @@ def records(count, now, cert_pem, csr_pem):
 
 def load(inventory, count, now, pems):
     """Write ``count`` records in one transaction with one executemany."""
-    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import base as sqlstores
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory import sql as sqlstores
     from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
     store = open_store(inventory)
     conn = store._conn  # pylint: disable=protected-access

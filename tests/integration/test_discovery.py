@@ -21,6 +21,7 @@ import pytest
 
 from harness.nginx import served_certificate
 from harness.playbook import REPO_ROOT
+from harness.plugin import server_unavailable
 from harness.tls_endpoints import Hanging, PlainText, SmtpStartTls
 from harness.faketime import find_libfaketime
 
@@ -210,7 +211,7 @@ def nobody_python(tmp_path):
 
 def test_discover_adopt_renew_comply(sshd, nginx_factory, run_playbook, tmp_path, nobody_python, request):
     if os.geteuid() != 0:
-        pytest.skip('needs root: the hosts own files as root and one host runs as nobody')
+        server_unavailable('needs root: the hosts own files as root and one host runs as nobody')
     work = str(tmp_path / 'work')
     pki = str(tmp_path / 'foreign')
     os.makedirs(work)

@@ -49,7 +49,7 @@ LAYERS = {
 # A package missing here (lifecycle/, local_ca/) is one concern split in files: free inside.
 SIBLINGS = {
     'connectors': {'shared': {'base', 'http'}, 'factories': {'registry'}},
-    'inventory': {'shared': {'base'}, 'factories': {'stores', 'migrate'}},
+    'inventory': {'shared': {'base', 'sql'}, 'factories': {'stores', 'migrate'}},
     'keys': {'shared': {'base', 'csr'}, 'factories': {'stores'}},
 }
 # Only this module may reach into a package private to it.

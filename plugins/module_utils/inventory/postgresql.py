@@ -38,8 +38,9 @@ import json
 import traceback
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sql import SqlTransaction, sql_filters
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, SqlTransaction, busy_timeout, run_migrations, sql_filters,
+    SCHEMA_VERSION, InventoryStore, busy_timeout, run_migrations,
     without_password,
 )
 

@@ -20,8 +20,9 @@ import os
 import sqlite3
 import time
 
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sql import SqlTransaction, sql_filters
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, SqlTransaction, busy_timeout, run_migrations, sql_filters,
+    SCHEMA_VERSION, InventoryStore, busy_timeout, run_migrations,
 )
 
 SQLITE_HEADER = b'SQLite format 3\x00'
