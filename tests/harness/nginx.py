@@ -7,6 +7,7 @@ Pure Python (stdlib + openssl CLI), no pytest, like servers.py, whose Server bas
         web.reload_command          # shell command a playbook runs to reload it
         web.served_certificate()    # PEM of what nginx serves now (openssl s_client)
         web.reload_count()          # reloads nginx has done (SIGHUP lines in its error log)
+        web.serves(predicate)       # waits until the one remaining worker serves what predicate accepts
 
 nginx runs as ``nginx -c <workdir>/conf/nginx.conf -p <workdir>/ -g 'daemon off;'``, so the
 master PID is the one the harness started and stops (SIGQUIT, then by PID like every
@@ -24,8 +25,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from harness.servers import (LOCALHOST, Server, ServerStartError, ServerUnavailable, free_port,
                              wait_until)
@@ -61,7 +63,8 @@ class Nginx(Server):
       host '127.0.0.1', port, server_name, cert_path, key_path (the files nginx serves; a
       self-signed placeholder is written when they do not exist), conf_path, prefix (workdir),
       error_log, pid_file, nginx (binary), reload_command (str, for a playbook's command/shell).
-    Helpers: reload(), served_certificate(), served_fingerprint(), reload_count(), master_pid().
+    Helpers: reload(), served_certificate(), served_fingerprint(), reload_count(), master_pid(),
+    workers(), serves().
     """
 
     name = "nginx"
@@ -159,6 +162,46 @@ http {{
         except OSError:
             return 0
         return len(re.findall(r"signal 1 \(SIGHUP\) received.*reconfiguring", text))
+
+    def workers(self) -> list[int]:
+        """Live (not zombie) worker PIDs of the master."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().decode("ascii", "replace").rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.master_pid() and fields[0] != "Z":
+                pids.append(int(entry))
+        return pids
+
+    def serves(self, accept: Callable[[str], bool], timeout: float = 30) -> str:
+        """The served PEM once ``accept`` takes it from the only worker left.
+
+        After a reload the old worker keeps accepting until the master tells it to quit (100 ms
+        after the new one starts, later on a loaded machine): a certificate seen once may be
+        followed by the old one. Settled means one worker, and it serves an accepted certificate.
+        Raises AssertionError with the error log's tail when that does not happen in time.
+        """
+        deadline = time.monotonic() + timeout
+        served = ""
+        while True:
+            workers = self.workers()
+            served = self.served_certificate()
+            if len(workers) == 1 and accept(served) and self.workers() == workers:
+                return served
+            if time.monotonic() > deadline:
+                try:
+                    log = self.error_log.read_text(errors="replace")[-3000:]
+                except OSError as exc:
+                    log = f"(no error log: {exc})"
+                raise AssertionError(f"nginx on port {self.port} did not settle on an accepted certificate in "
+                                     f"{timeout:.0f} s (workers {workers}); it serves:\n{served}\n"
+                                     f"error log:\n{log}")
+            time.sleep(0.1)
 
     def served_certificate(self, **kwargs: Any) -> str:
         return served_certificate(self.port, self.server_name, **kwargs)

@@ -15,9 +15,10 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from harness.nginx import served_certificate
 from harness.playbook import REPO_ROOT
@@ -29,6 +30,10 @@ pytestmark = pytest.mark.server
 
 HOSTS = ['web1.test', 'web2.test']
 NOBODY = 'locked.test'   # runs the module as user nobody: a 0700 root directory is unreadable there
+
+
+def _fingerprint(pem):
+    return x509.load_pem_x509_certificate(pem.encode()).fingerprint(hashes.SHA256()).hex()
 
 
 def openssl(*args, faketime=None, cwd=None):
@@ -402,10 +407,7 @@ def test_discover_adopt_renew_comply(sshd, nginx_factory, run_playbook, tmp_path
         verify = subprocess.run(['openssl', 'verify', '-CAfile', ca_pem, w1 + '/etc/nginx/tls/site.crt'],
                                 capture_output=True, text=True, check=False)
         assert verify.returncode == 0, verify.stderr
-        for _attempt in range(50):
-            if web.served_fingerprint() == new['certificate']['fingerprint_sha256']:
-                break
-            time.sleep(0.1)
+        web.serves(lambda pem: _fingerprint(pem) == new['certificate']['fingerprint_sha256'])
         assert web.served_fingerprint() == new['certificate']['fingerprint_sha256']
         served_pem = served_certificate(web.port, 'site.test')
         san = subprocess.run(['openssl', 'x509', '-noout', '-ext', 'subjectAltName'], input=served_pem,
