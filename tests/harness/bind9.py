@@ -106,10 +106,38 @@ zone "{self.zone}" {{
                            what=f"named answering SOA {self.zone} on {self.address}", procs=[proc])
                 return
             except ServerStartError as exc:
-                last = exc
+                last = ServerStartError(f"{exc}\n{self.diagnose(proc.pid)}")
                 self._stop_processes()
                 self.processes.clear()
         raise last
+
+    def diagnose(self, pid: int) -> str:
+        """Why named is silent: dig's own words, named's sockets and state, the port's owners."""
+        parts = []
+        for argv in ([which("dig"), f"@{LOCALHOST}", "-p", str(self.port), "+norecurse", "+time=2", "+tries=1",
+                      "SOA", self.zone],
+                     [which("dig"), f"@{LOCALHOST}", "-p", str(self.port), "+tcp", "+norecurse", "+time=2",
+                      "+tries=1", "SOA", self.zone],
+                     ["ss", "-uanp", f"( sport = :{self.port} )"], ["ss", "-tanp", f"( sport = :{self.port} )"]):
+            try:
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=15, check=False)
+                parts.append(f"$ {' '.join(argv)} -> rc {out.returncode}\n{out.stdout[-1500:]}{out.stderr[-800:]}")
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                parts.append(f"$ {' '.join(argv)} -> {exc!r}")
+        try:
+            status = open(f"/proc/{pid}/status").read()
+            parts.append("named status: " + " | ".join(line for line in status.splitlines()
+                                                       if line.split(":")[0] in ("State", "Threads", "SigBlk",
+                                                                                 "SigIgn", "Cpus_allowed_list")))
+            parts.append("named fds: " + str(len(os.listdir(f"/proc/{pid}/fd"))))
+            parts.append("named limits:\n" + "\n".join(line for line in open(f"/proc/{pid}/limits").read().splitlines()
+                                                        if "open files" in line or "processes" in line))
+            env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            parts.append("named env keys: " + " ".join(sorted(e.split(b"=", 1)[0].decode() for e in env if e)))
+        except OSError as exc:
+            parts.append(f"named /proc: {exc!r}")
+        parts.append(f"this process: {os.getpid()}, loadavg {os.getloadavg()}")
+        return "\n".join(parts)
 
     def dig(self, rdtype: str, name: str) -> str:
         out = subprocess.run([which("dig"), f"@{LOCALHOST}", "-p", str(self.port), "+short", "+norecurse",

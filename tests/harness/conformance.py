@@ -387,10 +387,10 @@ CASES: dict[str, Case] = dict((c.id, c) for c in [
                        issue_attributes={'profile': 'shortlived'}, max_lifetime_days=7,
                        bad_secrets_messages=('passphrase is wrong',),
                        down_message='http://127.0.0.1:9/dir is unreachable'),
-    # AcmeRfc2136Case (fixtures bind9 + pebble_bind9) is left out: in three full CI runs its
-    # session Bind9 on the second xdist worker never answered SOA although named logged "running"
-    # (not reproduced alone). RFC 2136 dns-01 stays proven against real BIND9 in
-    # tests/integration/plugins/module_utils/connectors/acme/test_dns_rfc2136.py.
+    AcmeRfc2136Case(id='acme-rfc2136', connector='acme', fixtures=('bind9', 'pebble_bind9'),
+                    issue_attributes={'challenge_type': 'dns-01'}, revoke_needs_credentials=False,
+                    bad_secrets_messages=('refused the update',),
+                    down_message='http://127.0.0.1:9/dir is unreachable'),
 ])
 
 
