@@ -120,7 +120,8 @@ zone "{self.zone}" {{
                       "+tries=1", "SOA", self.zone],
                      ["ss", "-uanp", f"( sport = :{self.port} )"], ["ss", "-tanp", f"( sport = :{self.port} )"]):
             try:
-                out = subprocess.run(argv, capture_output=True, text=True, timeout=15, check=False)
+                out = subprocess.run(argv, capture_output=True, text=True, timeout=15, check=False,
+                                     stdin=subprocess.DEVNULL)
                 parts.append(f"$ {' '.join(argv)} -> rc {out.returncode}\n{out.stdout[-1500:]}{out.stderr[-800:]}")
             except (OSError, subprocess.TimeoutExpired) as exc:
                 parts.append(f"$ {' '.join(argv)} -> {exc!r}")
@@ -141,7 +142,8 @@ zone "{self.zone}" {{
 
     def dig(self, rdtype: str, name: str) -> str:
         out = subprocess.run([which("dig"), f"@{LOCALHOST}", "-p", str(self.port), "+short", "+norecurse",
-                              "+time=2", "+tries=1", rdtype, name], capture_output=True, text=True, check=False)
+                              "+time=2", "+tries=1", rdtype, name], capture_output=True, text=True, check=False,
+                             stdin=subprocess.DEVNULL, timeout=30)
         return out.stdout.strip() if out.returncode == 0 else ""
 
     def dig_txt(self, name: str) -> list[str]:
