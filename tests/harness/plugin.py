@@ -217,8 +217,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     if _STARTED:
         started = ", ".join(f"{name} {secs:.2f}s" for name, secs in _STARTED)
         terminalreporter.write_line(f"harness servers started: {started}")
-    for line in _CLOSED_STD_FDS:
-        terminalreporter.write_line(f"harness gave /dev/null back: {line}")
 
 
 # -- module-level tests through pytest-ansible (harness/modules.py)
@@ -243,7 +241,7 @@ def pki_ssh_host(ansible_adhoc, monkeypatch, sshd, tmp_path) -> Any:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):  # noqa: ARG001
+def pytest_runtest_teardown(item, nextitem):  # noqa: ARG001
     """Give fds 0-2 back to every later test if a test (or what it ran in this process) closed
     one: a tool started later would get a socket as fd 0-2 (libuv in dig aborts on that:
     `uv__close: Assertion fd > STDERR_FILENO`). The test is named in a warning."""
@@ -256,10 +254,8 @@ def pytest_runtest_protocol(item, nextitem):  # noqa: ARG001
             if devnull != fd:
                 os.dup2(devnull, fd)
                 os.close(devnull)
-            _CLOSED_STD_FDS.append('%s closed fd %d' % (item.nodeid, fd))
-
-
-_CLOSED_STD_FDS: list[str] = []
+            item.warn(pytest.PytestWarning('this test closed fd %d of the pytest process; the harness gave it '
+                                           '/dev/null back' % fd))
 
 
 @pytest.hookimpl(hookwrapper=True)
