@@ -60,7 +60,7 @@ PRIVATE_TO = {'local_ca': {'connectors.local'}}
 # plugins/<type>/ -> components its files may import.
 PLUGIN_TYPES = {
     'modules': {'common', 'argspec', 'host_request', 'lifecycle', 'discovery'},
-    'action': {'common', 'lifecycle'},
+    'action': {'common', 'argspec', 'lifecycle'},
     'plugin_utils': {'common', 'lifecycle'},    # the action plugins' shared base
     'filter': {'lifecycle'},                     # the certificate role's deploy decision
     'doc_fragments': set(),
