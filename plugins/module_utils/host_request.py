@@ -43,7 +43,11 @@ class CryptographyMissing(Exception):
 
 def _host_keys():
     """The cryptography side (host_keys), imported only when the stamp cannot vouch."""
-    from ansible_collections.pki.lifecycle.plugins.module_utils import host_keys
+    try:
+        from ansible_collections.pki.lifecycle.plugins.module_utils import host_keys
+    except ImportError:
+        import traceback
+        raise CryptographyMissing(traceback.format_exc())
     if not host_keys.HAS_CRYPTOGRAPHY:
         raise CryptographyMissing(host_keys.CRYPTOGRAPHY_IMPORT_ERROR)
     return host_keys

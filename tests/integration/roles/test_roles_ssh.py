@@ -208,7 +208,7 @@ def test_roles_over_ssh(sshd, openbao, run_playbook, tmp_path):
     validate = "pki.lifecycle.certificate : Validating arguments against arg spec 'main' - One host's certificate end to end"
     assert bad.status(validate, 'badtype.test') == 'failed'
     assert 'certificate_key_size' in bad.result(validate, 'badtype.test')['msg']
-    assert bad.records('pki.lifecycle.certificate : Ensure the private key and the CSR on the host', 'badtype.test') == []
+    assert bad.records('pki.lifecycle.certificate : Key, CSR, certificate and deployed files', 'badtype.test') == []
     for host in BAD_HOSTS:
         assert not issued_for(work, host), host
 
@@ -277,6 +277,8 @@ def test_roles_over_ssh(sshd, openbao, run_playbook, tmp_path):
         for name in (host + '.crt', host + '.chain.crt', host + '.fullchain.crt', host + '.csr'):
             assert not os.path.exists(os.path.join(roots[host], name)), name
         assert not os.path.exists(key_of(roots[host], host))
+        key_dir, key_name = os.path.split(key_of(roots[host], host))
+        assert not os.path.exists(os.path.join(key_dir, '.%s.pki-lifecycle' % key_name))   # the key's stamp
     shutil.rmtree(os.path.join(work, 'hosts'), ignore_errors=True)
 
 
