@@ -78,6 +78,28 @@ def argument_spec():
                              ('key_location', 'controller', ('token_profile', 'subject'))])
 
 
+# Options the certificate role passes as they are, where an empty value (its defaults '', 0, {})
+# means "not set"; and those that concern only one key location. Dropped before validation, so
+# that the role's task needs no Jinja filter (each one a plugin load in every worker).
+EMPTY_IS_UNSET = ('path', 'csr_path', 'passphrase', 'key_owner', 'key_group', 'token_profile', 'key', 'key_size',
+                  'curve', 'subject_alt_names', 'extensions', 'signature_algorithm', 'attributes', 'validity_days',
+                  'renew_before', 'labels', 'chain_path', 'fullchain_path', 'owner', 'group', 'dir_mode')
+HOST_ONLY = ('path', 'csr_path', 'passphrase', 'key_owner', 'key_group')
+CONTROLLER_ONLY = ('token_profile', 'key')
+
+
+def given_args(args):
+    """The task's arguments without the empty ones of EMPTY_IS_UNSET and those of the other key location."""
+    args = dict(args)
+    for name in EMPTY_IS_UNSET:
+        if name in args and args[name] in (None, '', 0, {}, []) and args[name] is not False:
+            del args[name]
+    unused = CONTROLLER_ONLY if args.get('key_location', 'host') == 'host' else HOST_ONLY
+    for name in unused:
+        args.pop(name, None)
+    return args
+
+
 def _given(p, *names):
     return dict((k, p[k]) for k in names if p.get(k) not in (None, ''))
 
@@ -91,7 +113,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         gc.freeze()  # this worker is a fork of ansible-playbook: leave its heap alone (controller_action.py)
-        validated = ArgumentSpecValidator(**argument_spec()).validate(plain(self._task.args))
+        validated = ArgumentSpecValidator(**argument_spec()).validate(given_args(plain(self._task.args)))
         if validated.error_messages:
             return merge_hash(result, dict(failed=True, msg=validated.errors.msg))
         p = validated.validated_parameters

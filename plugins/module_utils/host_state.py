@@ -71,6 +71,13 @@ def checked_csr(key_path, csr_path, params):
     request; None when the full check must run."""
     if params.get('passphrase'):
         return None
+    try:
+        return _checked_csr(key_path, csr_path, params)
+    except (InputError, IOError, OSError):
+        return None   # unreadable (a path under a file, no permission): the full check says why
+
+
+def _checked_csr(key_path, csr_path, params):
     stamp_bytes = read_bytes(stamp_path(key_path))
     if not stamp_bytes:
         return None

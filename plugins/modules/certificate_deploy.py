@@ -31,6 +31,9 @@ description:
   - The certificate, chain and full chain are written to the host, by atomic replace with
     O(owner), O(group) and O(mode), only when the host's report shows that one of them differs.
     A no-change run therefore costs one round-trip to the host.
+  - An empty value of an optional option (V(''), V(0), an empty dict or list) means the option is
+    not set, and the options of the other key location are ignored, so that a role can pass its
+    variables as they are.
   - An ACME order that waits for its challenges is not deployed: RV(challenge_data) lists them;
     answer them and call M(pki.lifecycle.certificate_issue) again with the same request (the
     C(certificate) role does, for http-01 and dns-01).
