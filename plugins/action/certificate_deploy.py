@@ -209,7 +209,11 @@ class ActionModule(ActionBase):
         reasons.append(current.get('reason') or '')
         changed = bool(current.get('changed') or (host or {}).get('changed'))
         if current.get('challenge_data'):
-            return dict(out, changed=changed, reason=' '.join(r for r in reasons if r))
+            # What finishing the order needs (the CSR to ask again with, the host's report for
+            # the deploy afterwards); left out otherwise, a smaller result for every host.
+            if host is not None:
+                out.update(csr=host.get('csr') or '', deployed=host.get('deployed') or {})
+            return dict(out, changed=True, reason=' '.join(r for r in reasons if r))
         if not current.get('certificate_pem'):
             if self._task.check_mode:
                 return dict(out, changed=True, reason=' '.join(r for r in reasons if r))
@@ -236,6 +240,5 @@ class ActionModule(ActionBase):
     def _host_facts(host):
         if host is None:
             return {}
-        return dict(csr=host.get('csr') or '', spki_sha256=host.get('spki_sha256'),
-                    key_created=bool(host.get('key_created')), csr_changed=bool(host.get('csr_changed')),
-                    deployed=host.get('deployed') or {})
+        return dict(spki_sha256=host.get('spki_sha256'), key_created=bool(host.get('key_created')),
+                    csr_changed=bool(host.get('csr_changed')))

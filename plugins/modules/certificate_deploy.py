@@ -251,8 +251,8 @@ challenge_data:
   type: list
   elements: dict
 csr:
-  description: The CSR of the host's key (PEM).
-  returned: with O(key_location=host)
+  description: The CSR of the host's key (PEM), to finish the pending ACME order with.
+  returned: with O(key_location=host) when an ACME order is pending
   type: str
 spki_sha256:
   description: SHA-256 of the host key's SubjectPublicKeyInfo.
@@ -268,7 +268,7 @@ csr_changed:
   type: bool
 deployed:
   description: What the host reported at the certificate paths before any write (see M(pki.lifecycle.certificate_request) RV(pki.lifecycle.certificate_request#module:deployed)).
-  returned: with O(key_location=host)
+  returned: with O(key_location=host) when an ACME order is pending
   type: dict
 reason:
   description: What changed and why, or why nothing did.

@@ -349,7 +349,7 @@ def test_certificate_role_acme_challenges(sshd, pebble_own_http, run_playbook, t
         web.terminate()
         web.wait(timeout=10)
     assert run.rc == 0, run.summary()
-    issue = 'pki.lifecycle.certificate : Issue the certificate through the RA profile (on the controller)'
+    issue = 'pki.lifecycle.certificate : Key, CSR, certificate and deployed files'
     assert [c['challenge_type'] for c in run.result(issue, 'acme1.example.test')['challenge_data']] == ['http-01']
     assert [c['challenge_type'] for c in run.result(issue, 'acme2.example.test')['challenge_data']] == ['dns-01']
     finish = 'pki.lifecycle.certificate : Finish the ACME order'
