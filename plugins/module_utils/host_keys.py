@@ -114,8 +114,6 @@ def check_request(p, key_paths):
         check_algorithm_for_key_type(key_spec(p).key_type, p.get('signature_algorithm'), p.get('digest') or 'sha256')
 
 
-
-
 def key_and_request(p, key_path, csr_path, check_mode, old_csr):
     """The full check of one key and its CSR: (csr_pem, spki_sha256, key_created, csr_differs).
 

@@ -12,8 +12,8 @@ short_description: One host's certificate in one task - key, CSR, issue or renew
 version_added: 0.2.0
 description:
   - Keeps the certificate of one managed host current and deployed, as the C(certificate) role
-    does (the role is this task plus its rarely needed steps: ACME challenges, rekey, reload).
-    An action plugin: the parts that concern the inventory and the CA run on the controller, in
+    does (the role is this task plus its rarely needed steps - ACME challenges, rekey, reload).
+    An action plugin. The parts that concern the inventory and the CA run on the controller, in
     Ansible's worker process; the parts that concern files run on the managed host through
     M(pki.lifecycle.certificate_request).
   - "With O(key_location=host) (the default) the key never leaves the host. One call to the host
@@ -34,7 +34,7 @@ description:
   - An empty value of an optional option (V(''), V(0), an empty dict or list) means the option is
     not set, and the options of the other key location are ignored, so that a role can pass its
     variables as they are.
-  - An ACME order that waits for its challenges is not deployed: RV(challenge_data) lists them;
+  - An ACME order that waits for its challenges is not deployed. RV(challenge_data) lists them;
     answer them and call M(pki.lifecycle.certificate_issue) again with the same request (the
     C(certificate) role does, for http-01 and dns-01).
 options:
@@ -267,7 +267,9 @@ csr_changed:
   returned: with O(key_location=host)
   type: bool
 deployed:
-  description: What the host reported at the certificate paths before any write (see M(pki.lifecycle.certificate_request) RV(pki.lifecycle.certificate_request#module:deployed)).
+  description:
+    - What the host reported at the certificate paths before any write
+      (RV(pki.lifecycle.certificate_request#module:deployed) of M(pki.lifecycle.certificate_request)).
   returned: with O(key_location=host) when an ACME order is pending
   type: dict
 reason:
