@@ -151,3 +151,24 @@ def test_key_in_a_token_profile_on_the_controller(sshd, run_playbook, tmp_path):
     again = run_playbook(play, inventory=inventory, extra_vars={'location': 'controller'})
     assert_ok(again)
     assert not again.result(TASK, HOST)['changed'] and again.result(TASK, HOST)['files_changed'] == []
+
+
+def test_passphrase_never_in_the_result_or_output(sshd, run_playbook, tmp_path):
+    """no_log: the key's passphrase reaches the host (the key is encrypted with it) and nowhere else."""
+    work = str(tmp_path / 'work')
+    root = os.path.join(work, 'hosts', HOST)
+    os.makedirs(work)
+    secret = 'Sekrit-Passphrase-4711'
+    inventory = sshd.inventory_for([HOST], host_vars={HOST: {'root': root}}, group_vars={'ansible_pipelining': True})
+    play = (PLAY % dict(work=work)).replace('        create_dirs: true\n',
+                                            '        create_dirs: true\n        passphrase: "%s"\n' % secret)
+    for _ in range(2):   # issued, then no change (a passphrase always takes the full check)
+        run = run_playbook(play, inventory=inventory, verbosity=3)
+        assert_ok(run)
+        assert secret not in repr(run.result(TASK, HOST)) and secret not in run.stdout
+    assert not run.result(TASK, HOST)['changed']
+    assert not os.path.exists(os.path.join(root, '.host.key.pki-lifecycle'))
+    with open(os.path.join(root, 'host.key')) as handle:
+        assert 'ENCRYPTED PRIVATE KEY' in handle.read()
+    assert openssl('pkey', '-in', os.path.join(root, 'host.key'), '-passin', 'pass:' + secret,
+                   '-noout').returncode == 0
