@@ -19,105 +19,38 @@ profiles use. What this file adds is the host-side bookkeeping:
 - ``commit``: the new key and CSR replace the current ones by atomic renames, after the
   new certificate files (``files``, or ``<file><new_suffix>`` in ``commit_files``) are in
   place, all in one task.
+
+When the stamp beside the key (``host_state``) vouches that the key and the CSR on disk are
+what the request asks for, none of the above cryptography runs: ``host_keys`` (which imports
+cryptography) is imported only for the full check.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import errno
-import hashlib
 import os
-import stat
 
-from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509_utils
-from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PkiError, TokenError
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import KeySpec
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import (
-    build_csr, check_algorithm_for_key_type, request_parts,
-)
-from ansible_collections.pki.lifecycle.plugins.module_utils.keys.file import FileKeyStore, check_key_name
+from ansible_collections.pki.lifecycle.plugins.module_utils import host_state
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PkiError
+from ansible_collections.pki.lifecycle.plugins.module_utils.host_state import describe_files, read_bytes
+
+__all__ = ['describe_files', 'ensure', 'run_module']
 
 
-class HostKeyFile(FileKeyStore):
-    """``keys/file.py``'s store, addressing a key by its file name in one directory.
-
-    ``key_path('web.key')`` is ``<dir>/web.key`` (the file store appends '.pem'); writing,
-    loading, encryption and the never-overwrite rule are the file store's.
-    """
-
-    def key_path(self, key_name):
-        return os.path.join(self.path, check_key_name(key_name))
+class CryptographyMissing(Exception):
+    """The full check of the key and CSR needs cryptography, which the host lacks."""
 
 
-def _store_for(path, passphrase):
-    path = os.path.abspath(os.path.expanduser(path))
-    directory, name = os.path.split(path)
+def _host_keys():
+    """The cryptography side (host_keys), imported only when the stamp cannot vouch."""
     try:
-        check_key_name(name)
-    except InputError:
-        raise InputError('path %r: the key file name %r is not allowed.' % (path, name),
-                         "Use letters, digits, '.', '_' and '-', not starting with '.'.")
-    secrets = {'passphrase': passphrase} if passphrase else {}
-    return HostKeyFile('host key %s' % path, {'path': directory}, secrets), name, path
-
-
-def _read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise InputError('%s cannot be read: %s.' % (path, exc.strerror or exc), 'Check its owner and mode.')
-
-
-def _load_signer(store, name, path):
-    """The signer of an existing key; a file that is not a key is an error naming the fix."""
-    try:
-        return store.signer(name)
-    except TokenError as exc:
-        if 'encrypted' in exc.message:
-            raise TokenError('The private key %s is encrypted and the passphrase is wrong or missing.' % path,
-                             'Pass the right passphrase (certificate_key_passphrase in the role).')
-        raise TokenError('%s exists but is not a readable PEM private key.' % path,
-                         'It is left untouched. Move it away (or point path elsewhere) and run again to '
-                         'generate a new key; a certificate for the old key must then be rekeyed.')
-
-
-def _ensure_key(store, name, path, spec, check_mode):
-    """(signer or None, created?) for the key at ``path``; generated when missing."""
-    if os.path.lexists(path):
-        if not os.path.isfile(path):
-            raise InputError('%s exists and is not a regular file.' % path, 'Point path at a key file.')
-        return _load_signer(store, name, path), False
-    if check_mode:
-        return None, True
-    try:
-        store.check()
-    except TokenError:
-        raise TokenError('The key directory %s does not exist or is not writable.' % store.path,
-                         'Create it, or fix its owner and mode, or choose another path.')
-    try:
-        return store.generate(name, spec), True
-    except TokenError as exc:
-        if store.has_key(name):       # another run made it a moment ago: use it
-            return _load_signer(store, name, path), False
-        raise TokenError('Cannot write the private key %s: %s' % (path, exc.message),
-                         'Check that the directory is writable.')
-
-
-def _same_request(old_pem, new_pem):
-    """Same subject, key, extensions and signature algorithm (the signature itself may differ)."""
-    if not old_pem:
-        return False
-    try:
-        old = x509_utils.load_csr(old_pem)
-        new = x509_utils.load_csr(new_pem)
-        return (old.tbs_certrequest_bytes == new.tbs_certrequest_bytes
-                and old.signature_algorithm_oid == new.signature_algorithm_oid
-                and old.is_signature_valid)
-    except Exception:  # pylint: disable=broad-except
-        return False      # unreadable CSR: replace it
+        from ansible_collections.pki.lifecycle.plugins.module_utils import host_keys
+    except ImportError:
+        import traceback
+        raise CryptographyMissing(traceback.format_exc())
+    if not host_keys.HAS_CRYPTOGRAPHY:
+        raise CryptographyMissing(host_keys.CRYPTOGRAPHY_IMPORT_ERROR)
+    return host_keys
 
 
 def _write_text(module, path, text):
@@ -173,53 +106,26 @@ def _check_writable(paths):
                              'Fix its owner or mode, or choose another deploy path.')
 
 
-def _subject(p):
-    return p.get('subject') if p.get('subject') is not None else ''
-
-
-def _spec(p):
-    return KeySpec(p.get('key_type') or 'ec', p.get('key_size'), p.get('curve'))
-
-
-def _check_request(p, key_paths):
-    """Refuse bad input before anything is written (directories, keys, CSRs): the key file
-    names, the subject, names and extensions, and the signature algorithm of a key still to
-    be generated (an existing key's is checked when its CSR is built, before it is written)."""
-    for key_path in key_paths:
-        _store_for(key_path, None)
-    request_parts(_subject(p), p.get('subject_alt_names'), p.get('extensions'))
-    if not all(os.path.lexists(key_path) for key_path in key_paths):
-        check_algorithm_for_key_type(_spec(p).key_type, p.get('signature_algorithm'), p.get('digest') or 'sha256')
-
-
-def _key_and_csr(module, p, key_path, csr_path, check_mode):
-    """Ensure one key and its CSR; returns a result fragment."""
-    store, name, key_path = _store_for(key_path, p.get('passphrase'))
-    spec = _spec(p)
-    signer, key_created = _ensure_key(store, name, key_path, spec, check_mode)
-    changed = key_created
-    csr_changed = False
-    csr_pem = ''
-    spki = None
-    if signer is not None:
-        spki = x509_utils.spki_sha256(signer.public_key)
-        csr_pem = build_csr(signer, _subject(p), p.get('subject_alt_names'), extensions=p.get('extensions'),
-                            signature_algorithm=p.get('signature_algorithm'), digest=p.get('digest') or 'sha256')
-        old = _read(csr_path)
-        if _same_request(old, csr_pem):
-            csr_pem = old.decode('ascii')
-        else:
-            csr_changed = True
-            if not check_mode:
-                _write_text(module, csr_path, csr_pem)
+def _key_and_csr(module, p, key_path, csr_path, check_mode, checked=None):
+    """Ensure one key and its CSR; returns a result fragment. ``checked``: (csr, spki) the
+    stamp vouched for (host_state.checked_csr); otherwise the full check (host_keys)."""
+    key_created = csr_changed = False
+    if checked is not None:
+        csr_pem, spki = checked
     else:
-        csr_changed = True
+        csr_pem, spki, key_created, csr_changed = _host_keys().key_and_request(
+            p, key_path, csr_path, check_mode, read_bytes(csr_path))
+        if csr_changed and spki is not None and not check_mode:
+            _write_text(module, csr_path, csr_pem)
+    changed = key_created
     if not check_mode:
         changed = module.set_fs_attributes_if_different(
             _file_args(module, key_path, p.get('mode') or '0600', p.get('owner'), p.get('group')), changed)
         if os.path.exists(csr_path):
             csr_changed = module.set_fs_attributes_if_different(
                 _file_args(module, csr_path, p.get('csr_mode') or '0644', p.get('owner'), p.get('group')), csr_changed)
+        if checked is None and spki is not None:
+            host_state.write_stamp(key_path, csr_path, p, spki)
     return dict(key_path=key_path, csr_path=csr_path, csr=csr_pem, spki_sha256=spki,
                 key_created=key_created, csr_changed=csr_changed, changed=changed or csr_changed)
 
@@ -231,7 +137,7 @@ def _install_files(module, files, check_mode):
     for spec in files or []:
         path = os.path.abspath(os.path.expanduser(spec['path']))
         content = spec.get('content') or ''
-        old = _read(path)
+        old = read_bytes(path)
         differs = old is None or old != content.encode('utf-8')
         if differs and not check_mode:
             _write_text(module, path, content)
@@ -241,32 +147,6 @@ def _install_files(module, files, check_mode):
         if differs:
             changed.append(path)
     return changed
-
-
-def _principal(lookup, number):
-    try:
-        return lookup(number)[0]
-    except (KeyError, ImportError):
-        return str(number)
-
-
-def describe_files(paths):
-    """What is deployed at each path: {path: {exists, sha256, owner, uid, group, gid, mode}};
-    the controller compares it with what it would deploy (lifecycle/deployed.py)."""
-    import grp
-    import pwd
-    out = {}
-    for path in paths or []:
-        path = os.path.abspath(os.path.expanduser(path))
-        data = _read(path)
-        if data is None or not os.path.isfile(path):
-            out[path] = dict(exists=False)
-            continue
-        info = os.stat(path)
-        out[path] = dict(exists=True, sha256=hashlib.sha256(data).hexdigest(), mode=stat.S_IMODE(info.st_mode),
-                         uid=info.st_uid, gid=info.st_gid, owner=_principal(pwd.getpwuid, info.st_uid),
-                         group=_principal(grp.getgrgid, info.st_gid))
-    return out
 
 
 def _commit(module, p, key_path, csr_path, check_mode):
@@ -292,6 +172,11 @@ def _commit(module, p, key_path, csr_path, check_mode):
                                  'Moved so far: %s. Fix the cause and run again to finish.'
                                  % (', '.join(done) or 'nothing'))
         done.append(target)
+    if not check_mode and os.path.exists(host_state.stamp_path(key_path + suffix)):
+        try:   # the new key's stamp goes with it (a stale one only costs the full check)
+            os.rename(host_state.stamp_path(key_path + suffix), host_state.stamp_path(key_path))
+        except OSError:
+            pass
     return dict(changed=True, committed=done,
                 reason='Moved the new key and %d file(s) into place.' % (len(done) - 1))
 
@@ -305,8 +190,12 @@ def ensure(module):
     targets = [os.path.abspath(os.path.expanduser(f['path'])) for f in p.get('files') or []]
     if not p.get('files_only'):
         targets += [key_path, csr_path]
+    checked = None
     if not p.get('files_only') and not p.get('commit'):
-        _check_request(p, [key_path, key_path + p['new_suffix']] if p.get('rekey') else [key_path])
+        if not p.get('rekey'):
+            checked = host_state.checked_csr(key_path, csr_path, p)
+        if checked is None:   # what the stamp vouches for passed these checks when it was written
+            _host_keys().check_request(p, [key_path, key_path + p['new_suffix']] if p.get('rekey') else [key_path])
     made = _ensure_dirs(module, targets, p.get('dir_mode'), check_mode) if p.get('create_dirs') else []
     _check_writable(targets)
     if p.get('commit'):
@@ -319,7 +208,7 @@ def ensure(module):
                     dirs_created=made,
                     reason=('%s %s.' % ('Would deploy' if check_mode else 'Deployed', ', '.join(changed)))
                     if changed else 'The deployed files are up to date.')
-    result = _key_and_csr(module, p, key_path, csr_path, check_mode)
+    result = _key_and_csr(module, p, key_path, csr_path, check_mode, checked)
     result['dirs_created'] = made
     result['changed'] = result['changed'] or bool(made)
     reasons = ['created %s' % ', '.join(made)] if made else []
@@ -354,11 +243,11 @@ def ensure(module):
 
 def run_module(module):
     """exit_json/fail_json for ``ensure``: the whole body of the module."""
-    if not x509_utils.HAS_CRYPTOGRAPHY and not module.params.get('files_only'):
-        from ansible.module_utils.basic import missing_required_lib
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=x509_utils.CRYPTOGRAPHY_IMPORT_ERROR)
     try:
         result = ensure(module)
     except PkiError as exc:
         module.fail_json(msg=str(exc), **dict(exc.details))
+    except CryptographyMissing as exc:
+        from ansible.module_utils.basic import missing_required_lib
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=exc.args[0])
     module.exit_json(**result)

@@ -77,6 +77,40 @@ def plain(data):
     return json.loads(json.dumps(data, default=str))
 
 
+def call_operation(module, args, check_mode, diff_mode, action):
+    """Validate ``args`` with ``module``'s argument spec and run its lifecycle operation here:
+    (result, no_log values). What ControllerAction does for a task; certificate_deploy calls it
+    for the issue and renew steps of one host's certificate."""
+    spec = module_argument_spec(module.module_spec())
+    params = plain(args)
+    validated = ArgumentSpecValidator(**spec).validate(params)
+    params.update(validated.validated_parameters)
+    if lifecycle is None or not HAS_CRYPTOGRAPHY:
+        return dict(failed=True, msg="The controller's Python lacks cryptography (or lifecycle cannot be imported): "
+                                     "install the collection's requirements.txt there."), set()
+    return _operation_result(module.OPERATION, params, validated, check_mode, diff_mode, action), \
+        set(validated._no_log_values)
+
+
+def _operation_result(operation, params, validated, check_mode, diff_mode, action):
+    try:
+        error = validated.errors[0]
+    except IndexError:
+        error = None
+    if error is not None:
+        # AnsibleModule's words, so both paths fail alike.
+        msg = validated.errors.msg
+        if isinstance(error, UnsupportedError):
+            msg = 'Unsupported parameters for (%s) module: %s' % (action, msg)
+        return dict(failed=True, msg=msg)
+    try:
+        return lifecycle.run(operation, params, check_mode=bool(check_mode), diff_mode=bool(diff_mode))
+    except PkiError as exc:
+        out = dict(exc.details)
+        out.update(failed=True, msg=str(exc))
+        return out
+
+
 def _true(value):
     return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
 
@@ -140,23 +174,8 @@ class ControllerAction(ActionBase):
         return self._formatted(out, params, validated)
 
     def _call(self, params, validated):
-        try:
-            error = validated.errors[0]
-        except IndexError:
-            error = None
-        if error is not None:
-            # AnsibleModule's words, so both paths fail alike.
-            msg = validated.errors.msg
-            if isinstance(error, UnsupportedError):
-                msg = 'Unsupported parameters for (%s) module: %s' % (self._task.action, msg)
-            return dict(failed=True, msg=msg)
-        try:
-            return lifecycle.run(self.MODULE.OPERATION, params, check_mode=bool(self._task.check_mode),
-                                 diff_mode=bool(self._task.diff))
-        except PkiError as exc:
-            out = dict(exc.details)
-            out.update(failed=True, msg=str(exc))
-            return out
+        return _operation_result(self.MODULE.OPERATION, params, validated, self._task.check_mode, self._task.diff,
+                                 self._task.action)
 
     @staticmethod
     def _formatted(out, params, validated):

@@ -29,7 +29,9 @@ LAYERS = {
     'common': {'lifecycle', 'x509'},            # the module glue: PkiModule runs one lifecycle call
                                                 # (and reports x509's HAS_CRYPTOGRAPHY first)
     'argspec': set(),                           # argument specs, from the vocabulary
-    'host_request': {'x509', 'keys'},           # runs on managed hosts: no inventory, no CA
+    'host_request': {'host_state', 'host_keys'},  # runs on managed hosts: no inventory, no CA
+    'host_keys': {'x509', 'keys'},              # its full key/CSR check (cryptography)
+    'host_state': set(),                        # its no-change check (stamp, files): no cryptography
     'lifecycle': {'policy', 'x509', 'keys', 'connectors', 'inventory', 'discovery', 'compliance', 'report'},
     'discovery': {'x509'},                      # finds certificates: host files, TLS endpoints; merge rules
     'compliance': {'policy', 'x509'},           # findings per certificate and rule (derived, not stored)
@@ -58,7 +60,7 @@ PRIVATE_TO = {'local_ca': {'connectors.local'}}
 # plugins/<type>/ -> components its files may import.
 PLUGIN_TYPES = {
     'modules': {'common', 'argspec', 'host_request', 'lifecycle', 'discovery'},
-    'action': {'common', 'lifecycle'},
+    'action': {'common', 'argspec', 'lifecycle'},
     'plugin_utils': {'common', 'lifecycle'},    # the action plugins' shared base
     'filter': {'lifecycle'},                     # the certificate role's deploy decision
     'doc_fragments': set(),

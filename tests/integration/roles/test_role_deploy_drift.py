@@ -1,8 +1,9 @@
 """The certificate role's one-round-trip no-change run still repairs drift on the host.
 
-The key/CSR call reports what is deployed (SHA-256, owner, group, mode) and the controller
-skips the deploy task when nothing differs. Here, over the harness's real sshd: a no-change
-rerun skips the deploy; a certificate file whose content or mode was changed on the host is
+The role's one task (pki.lifecycle.certificate_deploy) has the host report what is deployed
+(SHA-256, owner, group, mode) with the key and the CSR, and the controller writes only when
+something differs. Here, over the harness's real sshd: a no-change rerun writes nothing and
+makes one call to the host; a certificate file whose content or mode was changed on the host is
 deployed again (handler notified, openssl sees the issued certificate again); a missing chain
 file is restored; check mode reports the drift and writes nothing.
 """
@@ -15,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.server
 
 HOST = 'drift.test'
-DEPLOY = 'pki.lifecycle.certificate : Deploy certificate, chain and full chain'
+DEPLOY = 'pki.lifecycle.certificate : Key, CSR, certificate and deployed files'
 
 PLAY = """
 - name: CA on the controller
@@ -71,7 +72,8 @@ def test_no_change_skips_deploy_and_drift_is_repaired(sshd, run_playbook, tmp_pa
 
     second = run_playbook(play, inventory=inventory)
     assert second.rc == 0, second.summary()
-    assert second.status(DEPLOY, HOST) == 'skipped'           # decided on the controller
+    assert second.status(DEPLOY, HOST) == 'ok'                # decided on the controller
+    assert second.result(DEPLOY, HOST)['files_changed'] == []
     assert second.changed_count() == 0
     assert not os.path.exists(reloaded)
 

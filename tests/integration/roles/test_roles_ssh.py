@@ -208,7 +208,7 @@ def test_roles_over_ssh(sshd, openbao, run_playbook, tmp_path):
     validate = "pki.lifecycle.certificate : Validating arguments against arg spec 'main' - One host's certificate end to end"
     assert bad.status(validate, 'badtype.test') == 'failed'
     assert 'certificate_key_size' in bad.result(validate, 'badtype.test')['msg']
-    assert bad.records('pki.lifecycle.certificate : Ensure the private key and the CSR on the host', 'badtype.test') == []
+    assert bad.records('pki.lifecycle.certificate : Key, CSR, certificate and deployed files', 'badtype.test') == []
     for host in BAD_HOSTS:
         assert not issued_for(work, host), host
 
@@ -277,6 +277,8 @@ def test_roles_over_ssh(sshd, openbao, run_playbook, tmp_path):
         for name in (host + '.crt', host + '.chain.crt', host + '.fullchain.crt', host + '.csr'):
             assert not os.path.exists(os.path.join(roots[host], name)), name
         assert not os.path.exists(key_of(roots[host], host))
+        key_dir, key_name = os.path.split(key_of(roots[host], host))
+        assert not os.path.exists(os.path.join(key_dir, '.%s.pki-lifecycle' % key_name))   # the key's stamp
     shutil.rmtree(os.path.join(work, 'hosts'), ignore_errors=True)
 
 
@@ -347,7 +349,7 @@ def test_certificate_role_acme_challenges(sshd, pebble_own_http, run_playbook, t
         web.terminate()
         web.wait(timeout=10)
     assert run.rc == 0, run.summary()
-    issue = 'pki.lifecycle.certificate : Issue the certificate through the RA profile (on the controller)'
+    issue = 'pki.lifecycle.certificate : Key, CSR, certificate and deployed files'
     assert [c['challenge_type'] for c in run.result(issue, 'acme1.example.test')['challenge_data']] == ['http-01']
     assert [c['challenge_type'] for c in run.result(issue, 'acme2.example.test')['challenge_data']] == ['dns-01']
     finish = 'pki.lifecycle.certificate : Finish the ACME order'

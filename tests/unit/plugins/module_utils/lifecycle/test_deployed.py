@@ -2,7 +2,7 @@
 import hashlib
 import os
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.host_request import describe_files
+from ansible_collections.pki.lifecycle.plugins.module_utils.host_state import describe_files
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.deployed import files_differ
 
 PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
