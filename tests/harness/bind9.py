@@ -127,12 +127,13 @@ zone "{self.zone}" {{
                 parts.append(f"$ {' '.join(argv)} -> {exc!r}")
         try:
             status = open(f"/proc/{pid}/status").read()
+            wanted = ("State", "Threads", "SigBlk", "SigIgn", "Cpus_allowed_list")
             parts.append("named status: " + " | ".join(line for line in status.splitlines()
-                                                       if line.split(":")[0] in ("State", "Threads", "SigBlk",
-                                                                                 "SigIgn", "Cpus_allowed_list")))
+                                                       if line.split(":")[0] in wanted))
             parts.append("named fds: " + str(len(os.listdir(f"/proc/{pid}/fd"))))
-            parts.append("named limits:\n" + "\n".join(line for line in open(f"/proc/{pid}/limits").read().splitlines()
-                                                        if "open files" in line or "processes" in line))
+            limits = open(f"/proc/{pid}/limits").read().splitlines()
+            kept = [line for line in limits if "open files" in line or "processes" in line]
+            parts.append("named limits:\n" + "\n".join(kept))
             env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
             parts.append("named env keys: " + " ".join(sorted(e.split(b"=", 1)[0].decode() for e in env if e)))
         except OSError as exc:

@@ -162,7 +162,7 @@ def test_passphrase_never_in_the_result_or_output(sshd, run_playbook, tmp_path):
     inventory = sshd.inventory_for([HOST], host_vars={HOST: {'root': root}}, group_vars={'ansible_pipelining': True})
     play = (PLAY % dict(work=work)).replace('        create_dirs: true\n',
                                             '        create_dirs: true\n        passphrase: "%s"\n' % secret)
-    for _ in range(2):   # issued, then no change (a passphrase always takes the full check)
+    for _run in range(2):   # issued, then no change (a passphrase always takes the full check)
         run = run_playbook(play, inventory=inventory, verbosity=3)
         assert_ok(run)
         assert secret not in repr(run.result(TASK, HOST)) and secret not in run.stdout
