@@ -15,7 +15,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context im
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import Job, issue_batch, issue_one
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import renewal_info
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate, lineage_head
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
+    find_certificate, lineage_head, with_successors,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import renewal_request
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
     certificate_result, diff_view, renewal_opens,
@@ -151,11 +153,7 @@ def renew_due(ctx):
         if p.get('ra_profile'):
             profiles[p['ra_profile']] = load_profile(ctx, tx, p['ra_profile'], 'renew')
         candidates = tx.find_certificates(ra_profile=p.get('ra_profile'), state='issued', labels=p.get('labels') or None)
-        children = set()
-        for r in tx.find_certificates(states=['issued', 'revoked', 'requested']):
-            for parent in (r.get('renewed_from'), r.get('rekeyed_from')):
-                if parent:
-                    children.add(parent)
+        children = with_successors(tx, None, states=('issued', 'revoked', 'requested'))
         heads = [r for r in candidates if r['uuid'] not in children]
         for r in heads:
             if r['ra_profile'] not in profiles:

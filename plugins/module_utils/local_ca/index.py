@@ -97,9 +97,27 @@ class IssuedIndex(object):
             return
         self.layout.ensure_issued_dir()
         for serial, certificate_pem, _entry in pending:
-            write_atomic(self.layout.issued_pem(serial), certificate_pem, sync=False)
+            self._write_new_pem(serial, certificate_pem)
         os.sync()
         self._append([entry for _serial, _pem, entry in pending], sync=True)
+
+    def _write_new_pem(self, serial, certificate_pem):
+        """issued/<serial>.pem of a new serial, written in place: no temporary file and rename,
+        since until its index line is appended (after the sync) no reader looks for it, and a
+        file torn by a crash before then belongs to a certificate that was never returned."""
+        path = self.layout.issued_pem(serial)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layoutlib.PUBLIC_MODE)
+        except FileExistsError:   # a torn leftover of the same serial (2^-126): replace it whole
+            write_atomic(path, certificate_pem, sync=False)
+            return
+        try:
+            os.fchmod(fd, layoutlib.PUBLIC_MODE)   # whatever the umask, as write_atomic does
+            data = memoryview(certificate_pem.encode('ascii'))
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
 
     def record(self, serial, certificate_pem, entry, sync=True):
         """Write issued/<serial>.pem, then append ``entry`` (with its serial) to the index.

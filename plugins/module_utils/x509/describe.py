@@ -19,7 +19,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import rem
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, spki_sha256,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import format_san, normalize_subject
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
+    format_san, normalize_sans, normalize_subject,
+)
 
 try:
     from cryptography import x509
@@ -138,6 +140,33 @@ def _certificate_info(cert):
     }
     info.update(_extensions_info(_safe_extensions(cert, 'certificate')))
     return info
+
+
+def subject_alt_names_of(obj, what):
+    """The normalised SANs (names.normalize_sans) of a certificate or CSR, [] without any."""
+    try:
+        sans = obj.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    except ValueError as exc:   # duplicate or malformed extension
+        raise InputError('%s has malformed extensions: %s.' % (what, exc), 'Generate it again with a standard tool.')
+    return normalize_sans(list(sans))
+
+
+def certificate_facts(cert):
+    """What the inventory records of a certificate (lifecycle's records.fill_from_certificate):
+    certificate_info's serial, names, dates, fingerprint and SPKI, with the SANs normalised,
+    and nothing else. Issuance asks for it once per new certificate (a due sweep: thousands)."""
+    return {
+        'serial': serial_hex(cert.serial_number),
+        'subject': normalize_subject(cert.subject),
+        'issuer': normalize_subject(cert.issuer),
+        'subject_alt_names': subject_alt_names_of(cert, 'certificate'),
+        'not_before': iso(cert.not_valid_before_utc),
+        'not_after': iso(cert.not_valid_after_utc),
+        'fingerprint_sha256': fingerprint(cert),
+        'spki_sha256': spki_sha256(cert.public_key()),
+    }
 
 
 def csr_info(csr):
