@@ -238,7 +238,7 @@ class LocalConnector(Connector):
         wanted = [self._positive_int('validity_days', v, None)
                   for v in (validity_days, attributes.get('validity_days')) if v not in (None, '')]
         days = min(wanted) if wanted else self.validity_days
-        leaf_key = csr.public_key()
+        leaf_key = x509lib.csr_public_key(csr)
         usage = attributes.get('key_usage')
         if usage is None:  # RSA keys may encrypt (TLS RSA key exchange); EC/EdDSA keys only sign
             usage = ['digital_signature'] + (['key_encipherment'] if isinstance(leaf_key, rsa.RSAPublicKey) else [])

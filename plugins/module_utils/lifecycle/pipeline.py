@@ -241,7 +241,7 @@ def _call_ca(connector, job):
         return None
     record['csr_pem'] = csr_pem
     try:
-        cert = fill_from_certificate(record, outcome)
+        cert = fill_from_certificate(record, outcome, request)
         anchors = job.authorities.anchors(connector) if job.authorities is not None else None
         validate_issued(connector, request, outcome, cert, utcnow(), facts=record, anchors=anchors)
     except PkiError as exc:

@@ -37,16 +37,21 @@ def new_record(ctx, profile, request, labels, lineage=None):
     return record
 
 
-def fill_from_certificate(record, issued):
+def fill_from_certificate(record, issued, request=None):
     """Copy the facts of the certificate the CA returned (an ``Issued``) into ``record``;
-    returns the parsed certificate (the connector's own object when it has one)."""
+    returns the parsed certificate (the connector's own object when it has one). ``request``:
+    the request it answers, whose names and key are the certificate's when it carries the
+    request's CSR's own (x509 certificate_facts)."""
     cert = issued.certificate
     if cert is None:
         cert = x509lib.load_certificate(issued.certificate_pem)
         certificate_pem = x509lib.pem(cert)
     else:
         certificate_pem = issued.certificate_pem
-    record.update(x509lib.certificate_facts(cert))
+    like = None
+    if request is not None and request.get('csr') is not None:
+        like = (request['csr'], request['subject'], request['subject_alt_names'], request['spki_sha256'])
+    record.update(x509lib.certificate_facts(cert, like))
     record.update(certificate_pem=certificate_pem, chain_pem=''.join(issued.chain_pems))
     if issued.connector_data:
         data = dict(record.get('connector_data') or {})

@@ -78,7 +78,9 @@ class IssuedIndex(object):
 
     def new_serial(self):
         """A random serial not in the index. Caller holds the lock."""
-        known = self.serials()
+        # Inside a batch the lock is held throughout and the index grows only at its end: the
+        # serials read when the batch began are current (record() adds the batch's own).
+        known = self._serials if self._pending is not None and self._serials is not None else self.serials()
         serial = random_serial()
         while serial_hex(serial) in known:  # 2^-126 per try; cheap to rule out anyway
             serial = random_serial()
@@ -86,6 +88,7 @@ class IssuedIndex(object):
 
     def begin_batch(self):
         """From now on record() keeps what it is given; end_batch() writes it all at once."""
+        self.serials()
         self._pending = []
 
     def end_batch(self):
@@ -124,7 +127,7 @@ class IssuedIndex(object):
         Caller holds the lock. ``sync=False``: no fsync; the caller syncs once later.
         Inside a batch (begin_batch) nothing is written until end_batch()."""
         if self._pending is not None:
-            self.serials().add(serial)  # new_serial() must not hand it out again
+            self._serials.add(serial)  # new_serial() must not hand it out again (read at begin_batch)
             self._pending.append((serial, certificate_pem, dict(entry, serial=serial)))
             return
         self.layout.ensure_issued_dir()

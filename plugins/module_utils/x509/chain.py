@@ -12,8 +12,6 @@ import datetime
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ValidationError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import remember
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import fingerprint
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import as_certificate_list, load_certificate
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import normalize_subject
 
@@ -23,15 +21,6 @@ try:
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
     pass
-
-# Fingerprints of the certificates above the leaf (a CA's chain and anchors), asked for once
-# per leaf: in a due sweep, thousands of times for the same few certificates.
-_FINGERPRINTS = {}
-
-
-def _fingerprint(cert):
-    found = _FINGERPRINTS.get(cert)
-    return found if found is not None else remember(_FINGERPRINTS, cert, fingerprint(cert))
 
 
 def _describe(cert):
@@ -111,18 +100,15 @@ def verify_chain(leaf, chain, anchors, at_time=None):
     if not anchors:
         raise ValidationError('certificate chain cannot be validated: the RA profile has no trust '
                               'anchors.', 'Name the trust anchors (root certificates) of the RA profile.')
-    anchor_fps = set(_fingerprint(a) for a in anchors)
-    leaf_fp = fingerprint(leaf)
-
-    def fp(cert):
-        return leaf_fp if cert is leaf else _fingerprint(cert)
 
     def anchor_names():   # for messages only
         return ', '.join(_describe(a) for a in anchors)
+
+    # Certificates compare by their DER: no fingerprint is needed to tell an anchor or a loop.
     path, current = [leaf], leaf
     for _depth in range(16):   # far longer than any real chain; stops loops
         _check_validity(current, at_time)
-        if fp(current) in anchor_fps:
+        if any(current == a for a in anchors):
             return path
         if current.subject == current.issuer and _signed_by(current, current):
             # A self-signed certificate ends the path: trusted only if it is an anchor.
@@ -137,8 +123,8 @@ def verify_chain(leaf, chain, anchors, at_time=None):
                                   % (_describe(current), anchor_names()),
                                   'Add that root to the RA profile trust anchors if you trust it.')
         # Anchors first, so that a root sent by the CA is replaced by the trusted one.
-        seen = set(fp(p) for p in path)
-        candidates = [c for c in anchors + chain if c.subject == current.issuer and _fingerprint(c) not in seen]
+        candidates = [c for c in anchors + chain
+                      if c.subject == current.issuer and not any(c == p for p in path)]
         if not candidates:
             raise ValidationError("certificate chain does not lead to a trusted anchor of the RA profile: "
                                   "issuer '%s' of %s not found among the chain and the anchors %s."

@@ -152,6 +152,16 @@ def load_stored_csr(pem, what='the stored CSR'):
     return remember(_CSR_CACHE, data, csr)
 
 
+# Keyed by the CSR: its public key, which cryptography builds anew at every call.
+_CSR_KEYS = {}
+
+
+def csr_public_key(csr):
+    """``csr.public_key()``, made once per CSR (the request and the CA both ask for it)."""
+    key = _CSR_KEYS.get(csr)
+    return key if key is not None else remember(_CSR_KEYS, csr, csr.public_key())
+
+
 def pem(obj):
     """PEM text of a certificate or CSR."""
     return obj.public_bytes(serialization.Encoding.PEM).decode('ascii')
