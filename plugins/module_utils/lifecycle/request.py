@@ -147,9 +147,10 @@ def stored_csr_request(profile, record):
     the RA profile's policy on the key and the names."""
     csr = x509lib.load_stored_csr(record['csr_pem'])
     public_key = x509lib.csr_public_key(csr)
-    request = dict(ra_profile=profile['name'], key_source='csr', csr_pem=record['csr_pem'], csr=csr, public_key=public_key,
-                   subject=x509lib.normalize_subject(csr.subject),
-                   subject_alt_names=x509lib.subject_alt_names_of(csr, 'the CSR stored with certificate %s' % record['uuid']),
+    request = dict(ra_profile=profile['name'], key_source='csr', csr_pem=record['csr_pem'], csr=csr,
+                   public_key=public_key, subject=x509lib.normalize_subject(csr.subject),
+                   subject_alt_names=x509lib.subject_alt_names_of(
+                       csr, 'the CSR stored with certificate %s' % record['uuid']),
                    spki_sha256=x509lib.spki_sha256(public_key), common_name=common_name(csr.subject))
     pol = profile.get('policy') or {}
     policylib.check_key(pol, x509lib.public_key_spec(public_key))

@@ -16,10 +16,10 @@ __metaclass__ = type
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, serial_hex
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import remember
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import csr_public_key
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, spki_sha256,
 )
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import csr_public_key
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
     format_san, normalize_sans, normalize_subject,
 )
