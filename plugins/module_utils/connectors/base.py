@@ -17,12 +17,15 @@ import contextlib
 
 class Issued(object):
     """What the CA returned: the leaf PEM, the chain PEMs (leaf's issuer first, may
-    include the root), and connector data worth recording (no secrets)."""
+    include the root), and connector data worth recording (no secrets). ``certificate``: the
+    leaf as a ``cryptography`` object when the connector has it already (the embedded CA signs
+    it), whose PEM is exactly ``certificate_pem``: lifecycle then does not parse it again."""
 
-    def __init__(self, certificate_pem, chain_pems=None, connector_data=None):
+    def __init__(self, certificate_pem, chain_pems=None, connector_data=None, certificate=None):
         self.certificate_pem = certificate_pem
         self.chain_pems = list(chain_pems or [])
         self.connector_data = dict(connector_data or {})
+        self.certificate = certificate
 
 
 class Pending(object):

@@ -202,6 +202,8 @@ class LocalConnector(Connector):
         return value
 
     _batching = False     # inside batch(): the lock is held, fsyncs wait for its end
+    _aki = None           # (CA certificate, the AKI extension of what it issues)
+    _chain = None         # (CA certificate, the chain PEMs returned with what it issues)
 
     def _open(self):
         """Load the CA, creating (or importing) it on first use, with its first CRL.
@@ -225,8 +227,7 @@ class LocalConnector(Connector):
                 'ca_fingerprint_sha256': x509lib.fingerprint(cert)}
 
     def trust_anchors(self):
-        pems = self.authority.chain_pems(self._open()[0])
-        return pems[-1:]
+        return self._chain_pems(self._open()[0])[-1:]
 
     def issue(self, csr_pem, attributes, validity_days=None, record=None):
         attributes = attributes or {}
@@ -237,7 +238,7 @@ class LocalConnector(Connector):
         wanted = [self._positive_int('validity_days', v, None)
                   for v in (validity_days, attributes.get('validity_days')) if v not in (None, '')]
         days = min(wanted) if wanted else self.validity_days
-        leaf_key = csr.public_key()
+        leaf_key = x509lib.csr_public_key(csr)
         usage = attributes.get('key_usage')
         if usage is None:  # RSA keys may encrypt (TLS RSA key exchange); EC/EdDSA keys only sign
             usage = ['digital_signature'] + (['key_encipherment'] if isinstance(leaf_key, rsa.RSAPublicKey) else [])
@@ -252,17 +253,12 @@ class LocalConnector(Connector):
             data['warning'] = ('The embedded CA %s expires at %s, before the %d days asked: the certificate '
                                'ends then. Roll the CA over before it expires (docs/connectors/local.md, '
                                '"CA rollover").' % (ca_cert.subject.rfc4514_string(), iso(not_after), days))
-        try:
-            ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-            aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
-        except x509.ExtensionNotFound:
-            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key(ca_key))
         builder = (x509.CertificateBuilder()
                    .subject_name(csr.subject).issuer_name(ca_cert.subject).public_key(leaf_key)
                    .not_valid_before(now - CLOCK_SKEW).not_valid_after(not_after)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key), critical=False)
-                   .add_extension(aki, critical=False))
+                   .add_extension(self._authority_key_identifier(ca_cert, ca_key), critical=False))
         for ext, critical in usage_exts:
             builder = builder.add_extension(ext, critical=critical)
         try:
@@ -289,15 +285,32 @@ class LocalConnector(Connector):
                 'fingerprint_sha256': x509lib.fingerprint(cert), 'subject': cert.subject.rfc4514_string(),
                 'not_after': iso(not_after), 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
             }, sync=not self._batching)
-        return self._issued(cert_pem, ca_cert, serial_hex(serial), data)
+        return self._issued(cert_pem, ca_cert, serial_hex(serial), data, certificate=cert)
 
-    def _issued(self, cert_pem, ca_cert, serial, data=None):
+    def _authority_key_identifier(self, ca_cert, ca_key):
+        """The AKI of issued certificates: the CA's SKI (else its key's), made once per CA."""
+        if self._aki is None or self._aki[0] is not ca_cert:
+            try:
+                ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+                aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+            except x509.ExtensionNotFound:
+                aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key(ca_key))
+            self._aki = (ca_cert, aki)
+        return self._aki[1]
+
+    def _chain_pems(self, ca_cert):
+        """The chain returned with each certificate, read and encoded once per CA."""
+        if self._chain is None or self._chain[0] is not ca_cert:
+            self._chain = (ca_cert, self.authority.chain_pems(ca_cert))
+        return list(self._chain[1])
+
+    def _issued(self, cert_pem, ca_cert, serial, data=None, certificate=None):
         # The stored chain keeps the root (validation and lookup need the whole path); the
         # flag tells lifecycle's results whether chain_pem/fullchain_pem show it or root_pem only.
         # ``data``: e.g. the warning of a certificate cut short by the CA's end of life.
-        return Issued(cert_pem, self.authority.chain_pems(ca_cert),
+        return Issued(cert_pem, self._chain_pems(ca_cert),
                       dict(data or {}, serial=serial, ca_directory=self.directory,
-                           chain_includes_root=self.chain_includes_root))
+                           chain_includes_root=self.chain_includes_root), certificate=certificate)
 
     @contextlib.contextmanager
     def batch(self):

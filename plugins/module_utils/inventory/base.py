@@ -273,6 +273,12 @@ class InventoryTransaction(object):
         """
         raise NotImplementedError
 
+    def lineage_links(self, uuids=None):
+        """(uuid, created_at, renewed_from, rekeyed_from, state) of every record, in any state,
+        that names one of ``uuids`` (None: any record) in ``renewed_from`` or ``rekeyed_from``.
+        From the lineage indexes, without reading the records (the due sweep's lineage heads)."""
+        raise NotImplementedError
+
     def successors(self, uuids=None):
         """{uuid: its newest successor's uuid} for each of ``uuids`` (None: every record) that
         an issued or revoked record names in ``renewed_from`` or ``rekeyed_from``: what makes

@@ -155,10 +155,14 @@ class JsonTransaction(InventoryTransaction):
                                   r.get('uuid')))
         return [_copy(r) for r in found]
 
+    def lineage_links(self, uuids=None):
+        wanted = None if uuids is None else set(uuids)
+        return [(r.get('uuid'), r.get('created_at'), r.get('renewed_from'), r.get('rekeyed_from'), r.get('state'))
+                for r in self._doc['certificates'].values() if (r.get('renewed_from') or r.get('rekeyed_from'))
+                and (wanted is None or r.get('renewed_from') in wanted or r.get('rekeyed_from') in wanted)]
+
     def successors(self, uuids=None):
-        links = [(r.get('uuid'), r.get('created_at'), r.get('renewed_from'), r.get('rekeyed_from'), r.get('state'))
-                 for r in self._doc['certificates'].values() if r.get('renewed_from') or r.get('rekeyed_from')]
-        return newest_successors(links, None if uuids is None else set(uuids))
+        return newest_successors(self.lineage_links(uuids), None if uuids is None else set(uuids))
 
     def add_event(self, event):
         """Append ``event``; returns the id the store gave it."""

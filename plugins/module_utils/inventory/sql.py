@@ -117,22 +117,24 @@ class SqlTransaction(InventoryTransaction):
     def delete_certificate(self, uuid):
         return self._delete('certificates', 'uuid', uuid)
 
-    def successors(self, uuids=None):
+    def lineage_links(self, uuids=None):
         # The state is checked in Python: in the WHERE clause it could lure the planner onto the
         # state index (most rows are issued) instead of the two lineage indexes.
         sql = 'SELECT uuid, created_at, renewed_from, rekeyed_from, state FROM certificates WHERE '
         if uuids is None:
             # "> ''" rather than IS NOT NULL: a range SQLite reads from the indexes, not a scan.
-            rows = self._conn.execute(sql + "renewed_from > '' OR rekeyed_from > ''", ()).fetchall()
-            return newest_successors(rows)
+            return [tuple(row) for row in self._conn.execute(sql + "renewed_from > '' OR rekeyed_from > ''", ())]
         uuids = list(dict.fromkeys(uuids))
         rows = []
         for start in range(0, len(uuids), SUCCESSOR_CHUNK):
             chunk = uuids[start:start + SUCCESSOR_CHUNK]
             marks = ', '.join('?' * len(chunk))
-            rows.extend(self._conn.execute(sql + 'renewed_from IN (%s) OR rekeyed_from IN (%s)' % (marks, marks),
-                                           chunk + chunk).fetchall())
-        return newest_successors(rows, set(uuids))
+            rows.extend(tuple(row) for row in self._conn.execute(
+                sql + 'renewed_from IN (%s) OR rekeyed_from IN (%s)' % (marks, marks), chunk + chunk))
+        return rows
+
+    def successors(self, uuids=None):
+        return newest_successors(self.lineage_links(uuids), None if uuids is None else set(uuids))
 
     def add_event(self, event):
         """Append ``event``; returns the id the store gave it (increasing: one writer at a time)."""

@@ -19,6 +19,7 @@ the same to both CAs).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.registry import connector_class
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, PkiError, PolicyError
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import make_connector
@@ -75,6 +76,7 @@ class Authorities(object):
         self.profile = profile
         self.connectors = {profile['name']: connector}
         self.profiles = {profile['name']: profile}
+        self._anchors = {}
 
     def _load(self, name):
         if name not in self.profiles:
@@ -98,6 +100,15 @@ class Authorities(object):
             profile, connector = self._load(name)
             yield profile, connector
             name = profile.get('fallback_ra_profile')
+
+    def anchors(self, connector):
+        """``connector.trust_anchors()`` parsed, asked for once per task (a due sweep validates
+        thousands of certificates against the same few)."""
+        key = id(connector)
+        if key not in self._anchors:
+            self._anchors[key] = (connector, [cert for block in connector.trust_anchors()
+                                              for cert in x509lib.load_certificates(block)])
+        return list(self._anchors[key][1])
 
     def for_record(self, record):
         """The (profile, connector) that holds ``record``'s certificate or order."""

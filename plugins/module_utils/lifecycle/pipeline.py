@@ -29,7 +29,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.base impo
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, PkiError, ValidationError
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import failover
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
-    current_for_identity, exists_reason, fill_from_certificate, has_successor, new_record,
+    current_for_identity, exists_reason, fill_from_certificate, new_record, with_successors,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import (
     common_name, materialize_csr, materialize_key,
@@ -118,8 +118,9 @@ def issue_batch(ctx, connector, profile, jobs, operation):
     waits for, recovers or reports it. Returns (reserved jobs, jobs left for issue_one)."""
     reserved, left = [], []
     with ctx.store.transaction() as tx:
+        taken = with_successors(tx, [job.previous['uuid'] for job in jobs if job.previous is not None])
         for job in jobs:
-            if job.previous is not None and has_successor(tx, job.previous['uuid']):
+            if job.previous is not None and job.previous['uuid'] in taken:
                 left.append(job)
                 continue
             job.record = new_record(ctx, profile, job.request, job.labels, job.lineage)
@@ -240,8 +241,9 @@ def _call_ca(connector, job):
         return None
     record['csr_pem'] = csr_pem
     try:
-        cert = fill_from_certificate(record, outcome)
-        validate_issued(connector, request, outcome, cert, utcnow())
+        cert = fill_from_certificate(record, outcome, request)
+        anchors = job.authorities.anchors(connector) if job.authorities is not None else None
+        validate_issued(connector, request, outcome, cert, utcnow(), facts=record, anchors=anchors)
     except PkiError as exc:
         job.fail(None, exc.message, keep=True, keep_certificate=True)
         job.error = ValidationError(INVALID % exc.message, INVALID_HINT % record['uuid'],
@@ -249,24 +251,27 @@ def _call_ca(connector, job):
     return None
 
 
-def validate_issued(connector, request, issued, cert, now):
-    """Parse and validate before storing: chain, key, names, validity."""
+def validate_issued(connector, request, issued, cert, now, facts=None, anchors=None):
+    """Validate before storing: chain, key, names, validity. ``facts``: the certificate's
+    (x509 certificate_facts, or the record fill_from_certificate filled); ``anchors``: the
+    connector's trust anchors, parsed (failover.Authorities keeps them for the task)."""
+    facts = facts or x509lib.certificate_facts(cert)
     chain = []
     for block in issued.chain_pems:
         chain.extend(x509lib.load_certificates(block))
-    anchors = []
-    for block in connector.trust_anchors():
-        anchors.extend(x509lib.load_certificates(block))
-    info = x509lib.certificate_info(cert)
+    if anchors is None:
+        anchors = []
+        for block in connector.trust_anchors():
+            anchors.extend(x509lib.load_certificates(block))
     # A CA clock up to CLOCK_SKEW_SECONDS ahead may date notBefore in our future: accept it, and
     # check the chain at notBefore then. Expiry is checked at now, not now + skew: a certificate
     # of a few minutes (short-lived profiles) is valid, and was refused before.
     skewed = now + datetime.timedelta(seconds=CLOCK_SKEW_SECONDS)
-    not_before, not_after = parse_iso(info['not_before']), parse_iso(info['not_after'])
+    not_before, not_after = parse_iso(facts['not_before']), parse_iso(facts['not_after'])
     x509lib.verify_chain(cert, chain, anchors, at_time=max(now, min(not_before, skewed)))
-    if request['spki_sha256'] and info['spki_sha256'] != request['spki_sha256']:
+    if request['spki_sha256'] and facts['spki_sha256'] != request['spki_sha256']:
         raise ValidationError('The CA returned a certificate for a different public key than the request\'s.')
-    issued_sans = set(x509lib.normalize_sans(info['subject_alt_names']))
+    issued_sans = set(facts['subject_alt_names'])
     missing = sorted(set(request['subject_alt_names']) - issued_sans)
     if missing:
         raise ValidationError('The issued certificate lacks the requested name(s) %s.' % ', '.join(missing))
@@ -279,10 +284,10 @@ def validate_issued(connector, request, issued, cert, now):
     if connector.KEEPS_SUBJECT and request.get('common_name'):
         if common_name(cert.subject) != request['common_name']:
             raise ValidationError('The issued certificate\'s subject %s does not carry the requested CN %s.'
-                                  % (info['subject'], request['common_name']))
+                                  % (facts['subject'], request['common_name']))
     if not (not_before <= skewed and now < not_after):
         raise ValidationError('The issued certificate is not currently valid (%s to %s).'
-                              % (info['not_before'], info['not_after']))
+                              % (facts['not_before'], facts['not_after']))
 
 
 # --------------------------------------------------------------------------- 3. store or fail

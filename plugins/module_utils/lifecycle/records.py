@@ -37,17 +37,22 @@ def new_record(ctx, profile, request, labels, lineage=None):
     return record
 
 
-def fill_from_certificate(record, issued):
-    """Copy the facts of the certificate the CA returned (an ``Issued``) into ``record``."""
-    cert = x509lib.load_certificate(issued.certificate_pem)
-    info = x509lib.certificate_info(cert)
-    record.update(
-        serial=info['serial'], issuer=info['issuer'], subject=info['subject'],
-        subject_alt_names=x509lib.normalize_sans(info['subject_alt_names']),
-        not_before=info['not_before'], not_after=info['not_after'],
-        fingerprint_sha256=info['fingerprint_sha256'], spki_sha256=info['spki_sha256'],
-        certificate_pem=x509lib.pem(cert), chain_pem=''.join(issued.chain_pems),
-    )
+def fill_from_certificate(record, issued, request=None):
+    """Copy the facts of the certificate the CA returned (an ``Issued``) into ``record``;
+    returns the parsed certificate (the connector's own object when it has one). ``request``:
+    the request it answers, whose names and key are the certificate's when it carries the
+    request's CSR's own (x509 certificate_facts)."""
+    cert = issued.certificate
+    if cert is None:
+        cert = x509lib.load_certificate(issued.certificate_pem)
+        certificate_pem = x509lib.pem(cert)
+    else:
+        certificate_pem = issued.certificate_pem
+    like = None
+    if request is not None and request.get('csr') is not None:
+        like = (request['csr'], request['subject'], request['subject_alt_names'], request['spki_sha256'])
+    record.update(x509lib.certificate_facts(cert, like))
+    record.update(certificate_pem=certificate_pem, chain_pem=''.join(issued.chain_pems))
     if issued.connector_data:
         data = dict(record.get('connector_data') or {})
         data.update(issued.connector_data)
@@ -89,9 +94,15 @@ def superseded_by(tx, record):
     return tx.successors([record['uuid']]).get(record['uuid']) if record else None
 
 
-def has_successor(tx, uuid):
-    """Has any record (in whatever state) been renewed or rekeyed from ``uuid``?"""
-    return bool(tx.find_certificates(renewed_from=uuid) or tx.find_certificates(rekeyed_from=uuid))
+def with_successors(tx, uuids, states=None):
+    """Those of ``uuids`` (None: any record) that a record in one of ``states`` (None: any state)
+    was renewed or rekeyed from: one read of the lineage indexes, no record read."""
+    found = set()
+    for _uuid, _created, renewed_from, rekeyed_from, state in tx.lineage_links(uuids):
+        if states is None or state in states:
+            found.update((renewed_from, rekeyed_from))
+    found.discard(None)
+    return found if uuids is None else found.intersection(uuids)
 
 
 def current_for_identity(tx, identity, now):

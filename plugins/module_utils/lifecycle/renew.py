@@ -15,15 +15,19 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context im
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import Job, issue_batch, issue_one
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import renewal_info
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate, lineage_head
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
+    find_certificate, lineage_head, with_successors,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import renewal_request
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
     certificate_result, diff_view, renewal_opens,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso
 
-# Due certificates renewed per batch (one reservation and one store transaction each).
-RENEW_BATCH_SIZE = 500
+# Due certificates renewed per batch (one reservation and one store transaction each, and one
+# flush to disk of the embedded CA). Well below x509.base.CACHE_LIMIT: the batch's CSRs, read
+# when its requests are built, are found again when the CA signs them.
+RENEW_BATCH_SIZE = 1000
 
 
 # --------------------------------------------------------------------------- the due decision
@@ -151,11 +155,7 @@ def renew_due(ctx):
         if p.get('ra_profile'):
             profiles[p['ra_profile']] = load_profile(ctx, tx, p['ra_profile'], 'renew')
         candidates = tx.find_certificates(ra_profile=p.get('ra_profile'), state='issued', labels=p.get('labels') or None)
-        children = set()
-        for r in tx.find_certificates(states=['issued', 'revoked', 'requested']):
-            for parent in (r.get('renewed_from'), r.get('rekeyed_from')):
-                if parent:
-                    children.add(parent)
+        children = with_successors(tx, None, states=('issued', 'revoked', 'requested'))
         heads = [r for r in candidates if r['uuid'] not in children]
         for r in heads:
             if r['ra_profile'] not in profiles:

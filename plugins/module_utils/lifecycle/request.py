@@ -40,7 +40,7 @@ def _from_csr(request, csr_input):
     x509lib.check_name_bounds(csr.subject, 'csr')
     info = x509lib.csr_info(csr)
     request.update(
-        key_source='csr', csr_pem=x509lib.pem(csr), public_key=csr.public_key(),
+        key_source='csr', csr_pem=x509lib.pem(csr), csr=csr, public_key=x509lib.csr_public_key(csr),
         subject=x509lib.normalize_subject(csr.subject),
         subject_alt_names=x509lib.normalize_sans(info['subject_alt_names']),
         spki_sha256=info['spki_sha256'], common_name=common_name(csr.subject),
@@ -136,7 +136,30 @@ def renewal_request(ctx, tx, profile, record, p):
                          'Pass csr: a CSR made with the key beside it (pki.lifecycle.certificate_request with '
                          'path: that key), or rekey it with pki.lifecycle.certificate_rekey.')
     else:
-        request = resolve_request(ctx, tx, profile, dict(csr=record['csr_pem']))
+        request = stored_csr_request(profile, record)
+    return request
+
+
+def stored_csr_request(profile, record):
+    """The request of ``record``'s stored CSR, as resolve_request builds it from a CSR given,
+    but without the checks that CSR passed when it was accepted (its signature, the bounds of
+    its names): a due sweep renews thousands. What may have changed since is checked again:
+    the RA profile's policy on the key and the names."""
+    csr = x509lib.load_stored_csr(record['csr_pem'])
+    public_key = x509lib.csr_public_key(csr)
+    request = dict(ra_profile=profile['name'], key_source='csr', csr_pem=record['csr_pem'], csr=csr,
+                   public_key=public_key, subject=x509lib.normalize_subject(csr.subject),
+                   subject_alt_names=x509lib.subject_alt_names_of(
+                       csr, 'the CSR stored with certificate %s' % record['uuid']),
+                   spki_sha256=x509lib.spki_sha256(public_key), common_name=common_name(csr.subject))
+    pol = profile.get('policy') or {}
+    policylib.check_key(pol, x509lib.public_key_spec(public_key))
+    policylib.check_names(pol, request['common_name'], request['subject_alt_names'])
+    if not request['subject_alt_names'] and not request['common_name']:
+        raise InputError('The request names nothing: no subject CN and no subject_alt_names.',
+                         "Give subject_alt_names such as ['DNS:www.example.org'].")
+    request['identity'] = request_identity(profile['name'], request['subject'], request['subject_alt_names'],
+                                           request['spki_sha256'])
     return request
 
 

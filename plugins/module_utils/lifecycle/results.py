@@ -96,11 +96,25 @@ def with_diff(ctx, result, before, after):
 _PEM_BLOCK = re.compile(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?', re.S)
 
 
+# (stored chain, chain_includes_root) -> chain_and_root's answer: a due sweep returns
+# thousands of certificates with the same chain.
+_CHAIN_AND_ROOT = {}
+
+
 def chain_and_root(record):
     """(chain_pem, root_pem) to return: the root is the self-signed certificate the stored
     chain ends with. A server sends chain_pem, so the trust anchor stays out of it unless the
     connector recorded chain_includes_root (the embedded CA's option); records without the flag
     (other connectors, older records) keep their chain as the CA returned it."""
+    key = (record.get('chain_pem') or '', (record.get('connector_data') or {}).get('chain_includes_root'))
+    if key not in _CHAIN_AND_ROOT:
+        if len(_CHAIN_AND_ROOT) > 64:
+            _CHAIN_AND_ROOT.clear()
+        _CHAIN_AND_ROOT[key] = _chain_and_root(record)
+    return _CHAIN_AND_ROOT[key]
+
+
+def _chain_and_root(record):
     stored = record.get('chain_pem') or ''
     blocks = _PEM_BLOCK.findall(stored)
     if not blocks:

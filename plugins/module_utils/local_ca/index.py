@@ -78,7 +78,9 @@ class IssuedIndex(object):
 
     def new_serial(self):
         """A random serial not in the index. Caller holds the lock."""
-        known = self.serials()
+        # Inside a batch the lock is held throughout and the index grows only at its end: the
+        # serials read when the batch began are current (record() adds the batch's own).
+        known = self._serials if self._pending is not None and self._serials is not None else self.serials()
         serial = random_serial()
         while serial_hex(serial) in known:  # 2^-126 per try; cheap to rule out anyway
             serial = random_serial()
@@ -86,6 +88,7 @@ class IssuedIndex(object):
 
     def begin_batch(self):
         """From now on record() keeps what it is given; end_batch() writes it all at once."""
+        self.serials()
         self._pending = []
 
     def end_batch(self):
@@ -97,16 +100,34 @@ class IssuedIndex(object):
             return
         self.layout.ensure_issued_dir()
         for serial, certificate_pem, _entry in pending:
-            write_atomic(self.layout.issued_pem(serial), certificate_pem, sync=False)
+            self._write_new_pem(serial, certificate_pem)
         os.sync()
         self._append([entry for _serial, _pem, entry in pending], sync=True)
+
+    def _write_new_pem(self, serial, certificate_pem):
+        """issued/<serial>.pem of a new serial, written in place: no temporary file and rename,
+        since until its index line is appended (after the sync) no reader looks for it, and a
+        file torn by a crash before then belongs to a certificate that was never returned."""
+        path = self.layout.issued_pem(serial)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layoutlib.PUBLIC_MODE)
+        except FileExistsError:   # a torn leftover of the same serial (2^-126): replace it whole
+            write_atomic(path, certificate_pem, sync=False)
+            return
+        try:
+            os.fchmod(fd, layoutlib.PUBLIC_MODE)   # whatever the umask, as write_atomic does
+            data = memoryview(certificate_pem.encode('ascii'))
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
 
     def record(self, serial, certificate_pem, entry, sync=True):
         """Write issued/<serial>.pem, then append ``entry`` (with its serial) to the index.
         Caller holds the lock. ``sync=False``: no fsync; the caller syncs once later.
         Inside a batch (begin_batch) nothing is written until end_batch()."""
         if self._pending is not None:
-            self.serials().add(serial)  # new_serial() must not hand it out again
+            self._serials.add(serial)  # new_serial() must not hand it out again (read at begin_batch)
             self._pending.append((serial, certificate_pem, dict(entry, serial=serial)))
             return
         self.layout.ensure_issued_dir()

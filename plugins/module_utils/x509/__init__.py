@@ -30,13 +30,15 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import (
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.chain import verify_chain
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import (
-    EXTENDED_KEY_USAGES, KEY_USAGE_ALIASES, KEY_USAGES, certificate_info, csr_info,
+    EXTENDED_KEY_USAGES, KEY_USAGE_ALIASES, KEY_USAGES, certificate_facts, certificate_info, csr_info,
+    subject_alt_names_of,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, public_key_spec, spki_sha256,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import (
-    as_certificate_list, load_certificate, load_certificates, load_csr, pem, read_pem_input,
+    as_certificate_list, csr_public_key, load_certificate, load_certificates, load_csr, load_stored_csr, pem,
+    read_pem_input,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
     SAN_FORMS, check_name_bounds, format_san, normalize_sans, normalize_subject, parse_subject,

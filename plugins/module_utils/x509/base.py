@@ -55,10 +55,10 @@ def to_bytes(text):
     return text.encode('utf-8') if isinstance(text, str) else text
 
 
-# Bulk work (the due sweep) parses each CSR twice and describes each new certificate twice:
-# callers keep the last few results in a dict. Cleared when full rather than evicted one by
-# one: the sweep's working set is far smaller than the limit.
-CACHE_LIMIT = 1024
+# Bulk work (the due sweep) reads each stored CSR for the request and again in the CA: callers
+# keep the last few results in a dict. Cleared when full rather than evicted one by one: the
+# sweep's working set (lifecycle.renew RENEW_BATCH_SIZE CSRs) is far smaller than the limit.
+CACHE_LIMIT = 4096
 
 
 def remember(cache, key, value):

@@ -12,13 +12,13 @@ import datetime
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ValidationError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import fingerprint
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import as_certificate_list, load_certificate
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import normalize_subject
 
 try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
     pass
 
@@ -63,8 +63,21 @@ def _check_issuer_is_ca(issuer, child, ca_below):
 
 
 def _signed_by(child, issuer):
+    """Does ``issuer`` (its name and its key) sign ``child``? What verify_directly_issued_by
+    checks, with the signature verified by the issuer's key object directly: that call loads
+    the issuer's key again for every certificate, as much as the verification itself costs."""
     try:
-        child.verify_directly_issued_by(issuer)
+        if child.issuer != issuer.subject:
+            return False
+        key, params = issuer.public_key(), child.signature_algorithm_parameters
+        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(params, ec.ECDSA):
+            key.verify(child.signature, child.tbs_certificate_bytes, params)
+        elif isinstance(key, rsa.RSAPublicKey) and isinstance(params, (padding.PKCS1v15, padding.PSS)):
+            key.verify(child.signature, child.tbs_certificate_bytes, params, child.signature_hash_algorithm)
+        elif isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)) and params is None:
+            key.verify(child.signature, child.tbs_certificate_bytes)
+        else:   # any other pairing: cryptography decides (and refuses a mismatch)
+            child.verify_directly_issued_by(issuer)
         return True
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         return False
@@ -87,12 +100,15 @@ def verify_chain(leaf, chain, anchors, at_time=None):
     if not anchors:
         raise ValidationError('certificate chain cannot be validated: the RA profile has no trust '
                               'anchors.', 'Name the trust anchors (root certificates) of the RA profile.')
-    anchor_fps = set(fingerprint(a) for a in anchors)
-    anchor_names = ', '.join(_describe(a) for a in anchors)
+
+    def anchor_names():   # for messages only
+        return ', '.join(_describe(a) for a in anchors)
+
+    # Certificates compare by their DER: no fingerprint is needed to tell an anchor or a loop.
     path, current = [leaf], leaf
     for _depth in range(16):   # far longer than any real chain; stops loops
         _check_validity(current, at_time)
-        if fingerprint(current) in anchor_fps:
+        if any(current == a for a in anchors):
             return path
         if current.subject == current.issuer and _signed_by(current, current):
             # A self-signed certificate ends the path: trusted only if it is an anchor.
@@ -104,15 +120,15 @@ def verify_chain(leaf, chain, anchors, at_time=None):
                                       'trust anchors only if you trust the new root.')
             raise ValidationError('certificate chain does not lead to a trusted anchor of the RA '
                                   'profile: it ends at the self-signed %s, which is not among %s.'
-                                  % (_describe(current), anchor_names),
+                                  % (_describe(current), anchor_names()),
                                   'Add that root to the RA profile trust anchors if you trust it.')
         # Anchors first, so that a root sent by the CA is replaced by the trusted one.
-        seen = set(fingerprint(p) for p in path)
-        candidates = [c for c in anchors + chain if c.subject == current.issuer and fingerprint(c) not in seen]
+        candidates = [c for c in anchors + chain
+                      if c.subject == current.issuer and not any(c == p for p in path)]
         if not candidates:
             raise ValidationError("certificate chain does not lead to a trusted anchor of the RA profile: "
                                   "issuer '%s' of %s not found among the chain and the anchors %s."
-                                  % (normalize_subject(current.issuer), _describe(current), anchor_names),
+                                  % (normalize_subject(current.issuer), _describe(current), anchor_names()),
                                   'Check that the connector returns the intermediate certificates and '
                                   'that the RA profile names the right root.')
         issuer = next((c for c in candidates if _signed_by(current, c)), None)

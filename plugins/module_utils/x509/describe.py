@@ -19,7 +19,10 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import rem
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, spki_sha256,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import format_san, normalize_subject
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import csr_public_key
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
+    format_san, normalize_sans, normalize_subject,
+)
 
 try:
     from cryptography import x509
@@ -138,6 +141,53 @@ def _certificate_info(cert):
     }
     info.update(_extensions_info(_safe_extensions(cert, 'certificate')))
     return info
+
+
+def _san_value(obj):
+    try:
+        return obj.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def subject_alt_names_of(obj, what):
+    """The normalised SANs (names.normalize_sans) of a certificate or CSR, [] without any."""
+    try:
+        sans = _san_value(obj)
+    except ValueError as exc:   # duplicate or malformed extension
+        raise InputError('%s has malformed extensions: %s.' % (what, exc), 'Generate it again with a standard tool.')
+    return normalize_sans(list(sans or []))
+
+
+def certificate_facts(cert, request=None):
+    """What the inventory records of a certificate (lifecycle's records.fill_from_certificate):
+    certificate_info's serial, names, dates, fingerprint and SPKI, with the SANs normalised,
+    and nothing else. Issuance asks for it once per new certificate (a due sweep: thousands).
+
+    ``request``: (CSR, its normalised subject, SANs and SPKI SHA-256). A certificate that
+    carries the CSR's very key, subject and SANs (a CA that copies them, as the embedded one
+    does) has those strings too: compared as objects, they are not derived again."""
+    facts = None
+    if request is not None:
+        csr, subject, sans, spki = request
+        try:
+            if cert.public_key() == csr_public_key(csr) and cert.subject == csr.subject and \
+                    _san_value(cert) == _san_value(csr):
+                facts = {'subject': subject, 'subject_alt_names': list(sans), 'spki_sha256': spki}
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            facts = None   # described the long way, which says what is wrong
+    if facts is None:
+        facts = {'subject': normalize_subject(cert.subject),
+                 'subject_alt_names': subject_alt_names_of(cert, 'certificate'),
+                 'spki_sha256': spki_sha256(cert.public_key())}
+    facts.update({
+        'serial': serial_hex(cert.serial_number),
+        'issuer': normalize_subject(cert.issuer),
+        'not_before': iso(cert.not_valid_before_utc),
+        'not_after': iso(cert.not_valid_after_utc),
+        'fingerprint_sha256': fingerprint(cert),
+    })
+    return facts
 
 
 def csr_info(csr):

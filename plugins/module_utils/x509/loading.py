@@ -136,6 +136,32 @@ def load_csr(pem, what='csr'):
     return csr
 
 
+def load_stored_csr(pem, what='the stored CSR'):
+    """A CSR the inventory keeps with a certificate (the request it was issued for), parsed but
+    not verified again: it was verified when it was accepted, and ECDSA/RSA verification costs
+    more than signing a certificate (a due sweep renews thousands). It then counts as verified:
+    ``load_csr`` of the same PEM (the connector's) returns it without another check."""
+    data = to_bytes(pem or b'')
+    if data in _CSR_CACHE:
+        return _CSR_CACHE[data]
+    try:
+        csr = x509.load_pem_x509_csr(data)
+    except ValueError:
+        raise InputError('%s is not a PEM CSR.' % what,
+                         'Renew with csr: a CSR made with the certificate\'s key, or rekey the certificate.')
+    return remember(_CSR_CACHE, data, csr)
+
+
+# Keyed by the CSR: its public key, which cryptography builds anew at every call.
+_CSR_KEYS = {}
+
+
+def csr_public_key(csr):
+    """``csr.public_key()``, made once per CSR (the request and the CA both ask for it)."""
+    key = _CSR_KEYS.get(csr)
+    return key if key is not None else remember(_CSR_KEYS, csr, csr.public_key())
+
+
 def pem(obj):
     """PEM text of a certificate or CSR."""
     return obj.public_bytes(serialization.Encoding.PEM).decode('ascii')

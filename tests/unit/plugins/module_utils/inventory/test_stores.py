@@ -309,6 +309,18 @@ def test_successors(population):
         assert tx.successors() == {'u1': 'u6', 'u3': 'u8'}
 
 
+def test_lineage_links(population):
+    # Every record naming a predecessor, in any state (u4 is only requested), from the lineage
+    # columns: what the due sweep and a batch's "renewed already?" check read instead of records.
+    with population.transaction(write=False) as tx:
+        assert sorted(tx.lineage_links()) == [
+            ('u3', '2026-01-02T00:00:00Z', 'u1', None, 'issued'),
+            ('u4', '2026-01-02T00:00:00Z', None, 'u3', 'requested')]
+        assert tx.lineage_links(['u3']) == [('u4', '2026-01-02T00:00:00Z', None, 'u3', 'requested')]
+        assert tx.lineage_links(['u2', 'nope']) == []
+        assert [row[0] for row in tx.lineage_links(['x%d' % i for i in range(900)] + ['u1'])] == ['u3']
+
+
 def test_successors_use_the_lineage_indexes(tmp_path):
     store = sqlite_store.SqliteStore(str(tmp_path / 'inventory.db'))
     plans = []
@@ -325,9 +337,10 @@ def test_successors_use_the_lineage_indexes(tmp_path):
             tx._conn = Explaining(tx._conn)  # pylint: disable=protected-access
             tx.successors(['u1', 'u2'])
             tx.successors()
+            tx.lineage_links()
     finally:
         store.close()
-    assert len(plans) == 2
+    assert len(plans) == 3
     for plan in plans:
         assert 'certificates_renewed_from' in plan and 'certificates_rekeyed_from' in plan, plan
         assert 'SCAN certificates' not in plan.replace('USING INDEX', ''), plan

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+import stat
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex, random_serial
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout
@@ -112,3 +114,28 @@ def test_batch_writes_everything_at_its_end(tmp_path, monkeypatch):
     assert index.find('u2') == (serials[1], PEM % 'B1')
     index.record('%x' % index.new_serial(), PEM % 'AFTER', {'record_uuid': 'u9'})  # unbatched again
     assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 5
+
+
+def test_batch_pems_are_written_in_place_with_their_mode(tmp_path):
+    """A batch writes each new PEM in place (no temporary file and rename): mode 0644 whatever
+    the umask, and a leftover of the same serial (torn by a crash before its index line) is
+    replaced whole."""
+    index = index_at(tmp_path)
+    index.record('%x' % index.new_serial(), PEM % 'FIRST', {'record_uuid': 'u0'})  # creates issued/
+    leftover = '%x' % index.new_serial()
+    (tmp_path / 'ca' / 'issued' / (leftover + '.pem')).write_text('-----BEGIN CERT')
+    old_umask = os.umask(0o077)
+    try:
+        index.begin_batch()
+        fresh = '%x' % index.new_serial()
+        index.record(fresh, PEM % 'FRESH', {'record_uuid': 'u1'})
+        index.record(leftover, PEM % 'AGAIN', {'record_uuid': 'u2'})
+        index.end_batch()
+    finally:
+        os.umask(old_umask)
+    for serial, body in ((fresh, 'FRESH'), (leftover, 'AGAIN')):
+        path = tmp_path / 'ca' / 'issued' / (serial + '.pem')
+        assert path.read_text() == PEM % body
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert not [p.name for p in (tmp_path / 'ca' / 'issued').iterdir() if not p.name.endswith('.pem')]
+    assert index.find('u1') == (fresh, PEM % 'FRESH') and index.find('u2') == (leftover, PEM % 'AGAIN')

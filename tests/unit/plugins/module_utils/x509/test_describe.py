@@ -13,7 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import certificate_info, csr_info
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import (
+    certificate_facts, certificate_info, csr_info,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import fingerprint, spki_sha256
 from harness.certs import DAY, NOW, ec_key, make_cert, make_csr
 
@@ -55,6 +57,42 @@ def test_certificate_info_ca_and_key_types(pki):
     rkey = rsa.generate_private_key(65537, 2048)
     assert certificate_info(make_cert('pss', rkey, pss=True))['signature_algorithm'] == 'rsa-pss'
     assert certificate_info(make_cert('v15', rkey))['signature_algorithm'] == 'rsa-pkcs1v15'
+
+
+FACTS = ('serial', 'subject', 'issuer', 'subject_alt_names', 'not_before', 'not_after', 'fingerprint_sha256',
+         'spki_sha256')
+
+
+def test_certificate_facts_are_certificate_info_s(pki):
+    leaf = make_cert('WWW.example.org', ec_key(), 'Inter', pki['inter_key'],
+                     sans=['DNS:WWW.Example.org', 'IP:2001:db8:0::1', 'email:A@Example.ORG', 'DNS:a.example.org'])
+    facts = certificate_facts(leaf)
+    info = certificate_info(leaf)
+    assert sorted(facts) == sorted(FACTS)
+    assert dict((k, facts[k]) for k in FACTS if k != 'subject_alt_names') == \
+        dict((k, info[k]) for k in FACTS if k != 'subject_alt_names')
+    assert facts['subject_alt_names'] == ['DNS:a.example.org', 'DNS:www.example.org', 'IP:2001:db8::1',
+                                       'email:A@example.org']   # normalised, as the inventory keeps them
+    assert certificate_facts(make_cert('bare', ec_key()))['subject_alt_names'] == []
+
+
+def test_certificate_facts_take_the_request_s_strings_only_for_its_own_key_and_names(pki):
+    key = ec_key()
+    csr = make_csr(key, 'CN=www.example.org')   # names DNS:req.example.org
+    leaf = make_cert('www.example.org', key, 'Inter', pki['inter_key'], sans=['DNS:req.example.org'])
+    given = (csr, 'CN=given', ['DNS:given'], 'given-spki')
+    facts = certificate_facts(leaf, given)
+    assert (facts['subject'], facts['subject_alt_names'], facts['spki_sha256']) == \
+        ('CN=given', ['DNS:given'], 'given-spki')   # the CSR's own, compared as objects
+    assert facts['serial'] == certificate_info(leaf)['serial']
+    # Another key, another subject or other names: described from the certificate itself.
+    for other in (make_cert('www.example.org', ec_key(), 'Inter', pki['inter_key'], sans=['DNS:req.example.org']),
+                  make_cert('other.example.org', key, 'Inter', pki['inter_key'], sans=['DNS:req.example.org']),
+                  make_cert('www.example.org', key, 'Inter', pki['inter_key'],
+                            sans=['DNS:req.example.org', 'DNS:extra.example.org'])):
+        facts = certificate_facts(other, given)
+        assert facts == dict((k, certificate_facts(other)[k]) for k in FACTS)
+        assert facts['subject'] != 'CN=given' and facts['spki_sha256'] != 'given-spki'
 
 
 def test_csr_info():

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import (
-    load_certificate, load_certificates, load_csr, pem, read_pem_input,
+    csr_public_key, load_certificate, load_certificates, load_csr, load_stored_csr, pem, read_pem_input,
 )
 from harness.certs import make_csr
 
@@ -96,3 +96,17 @@ def test_load_csr_malformed():
         load_csr(body)
     with pytest.raises(InputError, match='not PEM'):
         load_csr('not a csr')
+
+
+def test_load_stored_csr_is_not_verified_again():
+    # A CSR the inventory keeps was verified when it was accepted: read back for a renewal it is
+    # parsed only (this one's signature was broken afterwards, which a new request would refuse).
+    der = bytearray(make_csr().public_bytes(serialization.Encoding.DER))
+    der[-5] ^= 0x01
+    stored = pem(x509.load_der_x509_csr(bytes(der)))
+    csr = load_stored_csr(stored)
+    assert not csr.is_signature_valid
+    assert load_csr(stored) is csr   # the CA's load_csr of the same PEM: the stored request
+    assert csr_public_key(csr) is csr_public_key(csr) and csr_public_key(csr) == csr.public_key()
+    with pytest.raises(InputError, match='stored CSR is not a PEM CSR'):
+        load_stored_csr('-----BEGIN CERTIFICATE REQUEST-----\nTUlJQmFkZGF0YQ==\n-----END CERTIFICATE REQUEST-----\n')
