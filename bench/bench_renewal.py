@@ -162,7 +162,9 @@ def main():
             sys.stdout.flush()
             shutil.rmtree(run_dir, ignore_errors=True)
         o, t = common.median(ours), common.median(theirs)
-        share = (n / o) / (n / t)
+        # the median of the per-run ratios: a load spike in one run of either side moves one ratio,
+        # not the quotient of two medians taken from different runs
+        share = common.median([raw_s / ours_s for ours_s, raw_s in zip(ours, theirs)])
         target = n == 10000
         rows.append([n, o, n / o, t, n / t, share, '>= 0.3' if target else '-',
                      common.verdict(share >= 0.3) if target else '-'])

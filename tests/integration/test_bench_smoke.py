@@ -26,7 +26,7 @@ BENCHES = [
                          'added/ping', 'issue (force: true)', 'no-change', '== Bench 5b: peak RSS of one module process']),
     ('bench_concurrency.py', ['== Bench 6: 6 hosts, forks=3, one SQLite inventory', 'issue/ping']),
     ('bench_role.py', ['== Bench 8: certificate role, 4 hosts over SSH, forks=2', 'rerun/ping', 'first run:',
-                       'Ensure the private key and the CSR on the host']),
+                       'Key, CSR, certificate and deployed files']),
     ('bench_discovery.py', ['== Bench 7a: discovery on one host, files/s', 'find+openssl files/s',
                             '== Bench 7b: discovery from the controller, endpoints/s', 's_client endpoints/s']),
 ]
