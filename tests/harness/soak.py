@@ -144,6 +144,7 @@ class Soak:
         self.events_seen = 0   # the id of the last event checked
         self.deployed_seen: dict[str, tuple] = {}   # host -> file hashes whose key match was checked
         self.served_seen: dict[str, tuple] = {}     # host -> (fullchain hash, reloads) nginx was seen serving
+        self.ca_revoked_seen: set[str] = set()      # serials the CA confirmed revoked (CAs without a CRL)
         self.revoked_seen: set[str] = set()
         self.records_seen: set[str] = set()
         project_pb, self.awx_vars = _awx_job()
@@ -404,6 +405,11 @@ class Soak:
         self.records_seen |= new_records
         self.revoked_seen |= newly_revoked
 
+        ca_pem = self.ca_file()
+        if not self.publishes_crl:
+            self._check_revocations(records)
+            self._check_hosts(now, None, ca_pem)
+            return
         # the CRLs: fresh, exactly the revoked serials of each CA
         crls = self.crls()
         signed = 0
@@ -418,41 +424,61 @@ class Soak:
             signed += crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
         self.figures.crls_signed = max(self.figures.crls_signed, signed)
         crl_pem = b"".join(pem for _profile, pem in sorted(crls.items()))
-        ca_pem = self.ca_file()
         self._check_hosts(now, crl_pem, ca_pem)
 
-    def _check_hosts(self, now: dt.datetime, crl_pem: bytes, ca_pem: str) -> None:
+    # A CA without a CRL (Pebble 2.4 has none) says what it revoked through its own API instead.
+    publishes_crl = True
+
+    def revocation_status(self, serial_hex: str) -> str:
+        """'Valid' or 'Revoked', as the CA itself says (CAs without a CRL)."""
+        raise NotImplementedError
+
+    def _check_revocations(self, records: list[dict]) -> None:
+        """Every serial the inventory revoked is revoked at the CA (each checked once)."""
+        for r in records:
+            serial = r["serial"].lower().replace(":", "")
+            if r["state"] == "revoked" and serial not in self.ca_revoked_seen:
+                status = self.revocation_status(serial)
+                self.check(status == "Revoked", f"the inventory revoked {serial}, the CA says {status}")
+                self.ca_revoked_seen.add(serial)
+
+    def _check_hosts(self, now: dt.datetime, crl_pem: bytes | None, ca_pem: str) -> None:
         """Every deployed certificate, every day: openssl verify -crl_check against the CRL its
         host fetches (one openssl call for the hosts that send the same chain: the call prints
         one line per file), not expired, outside its renewal window. What only changes with the
         files is checked again when they change: the key matches the certificate (openssl), and
         nginx serves the deployed certificate (s_client; also after any reload, and weekly)."""
-        published: dict[str, Path] = {}
-        by_chain: dict[bytes, list[str]] = {}
+        by_chain: dict[tuple, list[str]] = {}
         files: dict[str, tuple] = {}
         for host in self.active:
             root = self.root(host)
-            published[host] = self.host_crl(host)
-            self.check(published[host].exists(), f"no CRL published on {host} at {published[host]}")
-            self.check(published[host].read_bytes() == crl_pem,
-                       f"the CRL(s) {host} fetches are not the CAs' current ones")
+            crl_file = ""
+            if crl_pem is not None:
+                published = self.host_crl(host)
+                self.check(published.exists(), f"no CRL published on {host} at {published}")
+                self.check(published.read_bytes() == crl_pem, f"the CRL(s) {host} fetches are not the CAs' current ones")
+                crl_file = str(published)
             chain = root / f"{host}.chain.crt"   # empty when the CA is the root (no intermediate to send)
             chain_pem = chain.read_bytes() if chain.exists() else b""
-            by_chain.setdefault((chain_pem.strip(), str(published[host])), []).append(host)
+            by_chain.setdefault((chain_pem.strip(), crl_file), []).append(host)
             files[host] = self._files(host)
 
         for (chain_pem, crl_file), hosts in sorted(by_chain.items()):
             untrusted = ["-untrusted", str(self.root(hosts[0]) / f"{hosts[0]}.chain.crt")] if chain_pem else []
+            crl_args = ["-crl_check", "-CRLfile", crl_file] if crl_file else []
             certs = [str(self.root(h) / f"{h}.crt") for h in hosts]
-            out = self.openssl("verify", "-crl_check", "-CAfile", ca_pem, "-CRLfile", crl_file, *untrusted, *certs)
+            out = self.openssl("verify", *crl_args, "-CAfile", ca_pem, *untrusted, *certs)
             for host, cert_file in zip(hosts, certs):
                 self.check(out.returncode == 0 and f"{cert_file}: OK" in out.stdout.splitlines(),
-                           f"openssl verify -crl_check {host}: {out.stdout.strip()} {out.stderr.strip()}")
+                           f"openssl verify {' '.join(crl_args[:1])} {host}: {out.stdout.strip()} {out.stderr.strip()}")
 
         for host in self.active:
             root = self.root(host)
             cert_file = root / f"{host}.crt"
             cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+            if crl_pem is None:   # no CRL to check against: the CA's own word on this serial
+                status = self.revocation_status(format(cert.serial_number, "x"))
+                self.check(status == "Valid", f"{host}'s certificate is {status} at the CA")
             # verify above rejects an expired certificate too; this says which date failed
             self.check(cert.not_valid_after_utc > now, f"{host}'s certificate expired at {cert.not_valid_after_utc}")
             opens = cert.not_valid_after_utc - self.window(cert)
@@ -717,82 +743,3 @@ class EmbeddedCASoak(Soak):
                 raise SoakFailure(f"{self.when()}: ansible-playbook ended (rc={proc.returncode}) before the day's "
                                   f"checks\n" + log.read_text()[-6000:])
             time.sleep(0.1)
-
-
-class OpenBaoSoak(Soak):
-    """Short-lived certificates (minutes) on a real OpenBao, in real time: its clock cannot be
-    shifted (Go ignores libfaketime), so the certificates are short instead. The renewal job
-    runs every ``interval`` seconds; a rekey revoking the previous certificate happens once.
-    The CRL is the one OpenBao serves at its distribution point."""
-
-    profile = "bao"
-
-    def __init__(self, *args: Any, openbao=None, ttl: str = "2m", renew_before: str = "1m", **kwargs: Any) -> None:
-        self.openbao, self.ttl, self.renew_before = openbao, ttl, renew_before
-        super().__init__(*args, **kwargs)
-        self.ca_path = self.work / "bao-ca.pem"
-        self.ca_path.write_text(openbao.ca_pem)
-        self.crl_path = self.work / "bao-crl.pem"
-
-    def ca_file(self) -> str:
-        return str(self.ca_path)
-
-    def ca_crl(self) -> bytes:
-        import urllib.request
-
-        with urllib.request.urlopen(f"{self.openbao.addr}/v1/{self.openbao.mount}/crl/pem", timeout=10) as resp:
-            pem = resp.read()
-        self.crl_path.write_bytes(pem)
-        return pem
-
-    def host_crl(self, host: str) -> Path:
-        return self.crl_path   # what a relying party fetches from the CRL distribution point
-
-    def window(self, cert: x509.Certificate) -> dt.timedelta:
-        from ansible_collections.pki.lifecycle.plugins.module_utils import policy
-
-        # the same arithmetic is re-done here by hand: '2m' is 120 s
-        seconds = {"m": 60, "h": 3600}[self.renew_before[-1]] * int(self.renew_before[:-1])
-        assert policy.renewal_window_seconds(self.renew_before, 0) == seconds
-        return dt.timedelta(seconds=seconds)
-
-    def setup(self) -> None:
-        self._write_hosts()
-        play = f"""
-- name: An RA profile on OpenBao issuing {self.ttl} certificates, due {self.renew_before} before expiry
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - pki.lifecycle.ra_profile:
-        inventory: "{self.inventory}"
-        name: {self.profile}
-        connector: vault
-        connector_options: {{url: "{self.openbao.addr}", mount: {self.openbao.mount}, role: any}}
-        connector_secrets: {{token: "{self.openbao.token}"}}
-        issue_attributes: {{ttl: "{self.ttl}"}}
-        policy: {{allowed_names: ["**.test"], renew_before: "{self.renew_before}"}}
-"""
-        self.playbook(play, "setup")
-        self.role_run(self.active, "first deployment")
-
-    def run(self, seconds: float, interval: float = 20.0, progress: Callable[[str], None] | None = None) -> Figures:
-        t0 = time.monotonic()
-        self.env = dict(self.env, VAULT_TOKEN=self.openbao.token)
-        self.setup()
-        rekeyed = False
-        while True:
-            self.day += 1   # here: the n-th scheduled run
-            started = time.monotonic()
-            if not rekeyed and started - t0 > seconds / 3:
-                self.do_event("revoke", self.active[0])
-                rekeyed = True
-            self.renewal_job()
-            self.check_day()
-            self.figures.days = self.day
-            if progress:
-                progress(f"run {self.day} at {time.monotonic() - t0:.0f}s: {json.dumps(self.figures.as_dict())}")
-            if time.monotonic() - t0 >= seconds:
-                break
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
-        self.figures.seconds = time.monotonic() - t0
-        return self.figures
