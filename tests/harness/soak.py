@@ -126,6 +126,8 @@ class Soak:
         self.env = clock.variables() if clock else {}
         if clock:
             self.env["PATH"] = self._ssh_wrappers()
+        # an absolute remote tmp: no `echo ~` SSH round trip before each task that needs one (copy)
+        self.env["ANSIBLE_REMOTE_TMP"] = str(self.work / "remote-tmp")
         self._run_playbook = run_playbook
         self.rng = random.Random(seed)
         self.max_hosts = max_hosts
