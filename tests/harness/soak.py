@@ -577,8 +577,10 @@ class EmbeddedCASoak(Soak):
 
     def rollover(self) -> None:
         """docs/connectors/local.md "CA rollover": a new CA (key and certificate) behind a new RA
-        profile, trusted beside the old one; every host re-issued on it in one role run; the old
-        CA's certificates revoked (superseded); its CRL kept fresh until it expires."""
+        profile, trusted beside the old one; every host re-issued on it in one role run; every
+        certificate of the old CA still `issued` revoked (superseded), predecessors that renewals
+        replaced included; its CRL kept fresh until it expires. (With only the current ones revoked,
+        a decommission after the old CA expired failed on the others: see docs/soak.md.)"""
         old = self.profile
         new = f"soak{len(self.ca_dirs) + 1}"
         directory = self.work / f"ca-{new}"
@@ -595,8 +597,8 @@ class EmbeddedCASoak(Soak):
   module_defaults:
     group/pki.lifecycle.certificates: {{inventory: "{self.inventory}"}}
   tasks:
-    - name: Find them
-      pki.lifecycle.certificate_info: {{ra_profile: {old}, state: [issued]}}
+    - name: Find them (superseded ones too, as decommission does)
+      pki.lifecycle.certificate_info: {{ra_profile: {old}, state: [issued], scope: all}}
       register: old_certs
     - name: Revoke them
       pki.lifecycle.certificate_revoke: {{certificate: "{{{{ item.uuid }}}}", reason: superseded}}
