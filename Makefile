@@ -84,8 +84,8 @@ clean:
 	rm -rf $(VENV) $(COLLECTIONS) tests/output .pytest_cache
 
 # The long soak (tests/integration/test_soak.py): 400 simulated days of the scheduled lifecycle on
-# the embedded CA under libfaketime, and ten minutes of short-lived certificates on OpenBao in real
-# time. `make test` runs the same tests shorter (30 days, 150 s). Figures: printed, and in the
-# test's tmp dir (soak-figures.json).
+# the embedded CA under libfaketime (a CA of 90 days: 4 rollovers), and ten minutes of short-lived
+# certificates on OpenBao and on Pebble in real time. `make test` runs the same tests shorter
+# (30 days, 150 s). Figures: printed, and in the test's tmp dir (soak-figures.json).
 soak: venv collection servers
-	PKI_LIFECYCLE_SOAK_DAYS=400 PKI_LIFECYCLE_SOAK_SECONDS=600 $(BIN)/pytest -q -s -p no:xdist tests/integration/test_soak.py
+	PKI_LIFECYCLE_SOAK_DAYS=400 PKI_LIFECYCLE_SOAK_CA_DAYS=90 PKI_LIFECYCLE_SOAK_SECONDS=600 $(BIN)/pytest -q -s -p no:xdist tests/integration/test_soak.py

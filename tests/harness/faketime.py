@@ -72,6 +72,13 @@ class FakeClock:
         return {"LD_PRELOAD": self.library, "FAKETIME_TIMESTAMP_FILE": str(self.path),
                 "FAKETIME_CACHE_DURATION": "1"}
 
+    def pinned_variables(self, offset: _dt.timedelta) -> dict[str, str]:
+        """libfaketime at a fixed offset, not read from the file: a check of day N keeps running
+        at day N while the file already says day N+1 for the runs (see soak.run_days)."""
+        if not self.library:
+            raise RuntimeError("libfaketime not found: apt-get install -y faketime (scripts/install-servers.sh)")
+        return {"LD_PRELOAD": self.library, "FAKETIME": "%+d" % int(offset.total_seconds())}
+
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         out = dict(os.environ if base is None else base)
         out.update(self.variables())

@@ -1,7 +1,10 @@
-"""Unattended for months: the scheduled lifecycle over a simulated calendar (see soak.py).
+"""Unattended for months: the scheduled lifecycle over a simulated calendar (see soak.py), and
+certificates of minutes on OpenBao and Pebble renewed in real time (soak_short.py).
 
-``make test`` runs 30 simulated days (PKI_LIFECYCLE_SOAK_DAYS, default 30); ``make soak`` 400.
-The figures are printed and written to <tmp>/soak-figures.json.
+``make test`` runs 30 simulated days (PKI_LIFECYCLE_SOAK_DAYS, default 30) and 150 s of each
+short-lived run (PKI_LIFECYCLE_SOAK_SECONDS); ``make soak`` 400 days (a CA of 90 days,
+PKI_LIFECYCLE_SOAK_CA_DAYS) and 600 s. The figures are printed and written to
+<tmp>/soak-figures.json.
 """
 import json
 import os
@@ -12,7 +15,8 @@ from harness.faketime import FakeClock
 from harness.plugin import server_unavailable
 from harness import servers as S
 
-from harness.soak import EmbeddedCASoak, OpenBaoSoak
+from harness.soak import EmbeddedCASoak
+from harness.soak_short import OpenBaoSoak, PebbleSoak
 
 pytestmark = pytest.mark.server
 
@@ -84,16 +88,34 @@ def test_soak_embedded_ca(shifted_sshd, nginx_factory, clock, run_playbook, tmp_
 SECONDS = float(os.environ.get("PKI_LIFECYCLE_SOAK_SECONDS", "150"))
 
 
-def test_short_lived_openbao(sshd, nginx_factory, server_factory, run_playbook, tmp_path):
-    """Certificates of 2 minutes on a real OpenBao (its own instance: its CRL lists exactly
-    this test's revocations), renewed 1 minute before expiry by the scheduled job, in real time."""
-    bao = server_factory(S.OpenBao)
-    soak = OpenBaoSoak(tmp_path / "bao-soak", sshd, nginx_factory, None, run_playbook, openbao=bao, hosts=2)
+def _short_lived(soak):
     try:
         figures = soak.run(SECONDS, progress=print)
     finally:
-        print("\nshort-lived figures: " + json.dumps(dict(soak.figures.as_dict(), events=soak.figures.log)))
+        print(f"\nshort-lived figures ({soak.profile}): "
+              + json.dumps(dict(soak.figures.as_dict(), events=soak.figures.log)))
     assert figures.seconds >= SECONDS
     if SECONDS >= 150:
         assert figures.renewed > 0, "no certificate lived long enough to be renewed"
     assert figures.revoked > 0 and figures.reloads > 0
+    return figures
+
+
+def test_short_lived_openbao(sshd, nginx_factory, server_factory, run_playbook, tmp_path):
+    """Certificates of 2 minutes on a real OpenBao (its own instance: its CRL lists exactly
+    this test's revocations), renewed 1 minute before expiry by the scheduled job, in real time."""
+    bao = server_factory(S.OpenBao)
+    _short_lived(OpenBaoSoak(tmp_path / "bao-soak", sshd, nginx_factory, None, run_playbook, openbao=bao, hosts=2))
+
+
+def test_short_lived_pebble(sshd, nginx_factory, pebble_factory, run_playbook, tmp_path):
+    """Certificates of 2 minutes on a real Pebble (certificateValidityPeriod; its own instance:
+    its revocations are this test's), renewed 1 minute before expiry by the scheduled job, in
+    real time. The first orders are validated over http-01; the scheduled renewals reuse those
+    validations (PEBBLE_AUTHZREUSE). Pebble has no CRL: its management API is the revocation check."""
+    pebble = pebble_factory(own_http=True, validity_seconds=120, env={"PEBBLE_AUTHZREUSE": "100"})
+    soak = PebbleSoak(tmp_path / "pebble-soak", sshd, nginx_factory, None, run_playbook, pebble=pebble, hosts=2)
+    try:
+        _short_lived(soak)
+    finally:
+        soak.stop()
