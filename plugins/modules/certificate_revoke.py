@@ -14,6 +14,9 @@ description:
   - Revoke a certificate with the CA that issued it, through the RA profile the certificate is
     bound to, and record the revocation (reason and time) in the inventory.
   - Idempotent. A certificate that is revoked already is returned unchanged, whatever O(reason).
+  - A certificate that has expired is recorded as revoked in the inventory without asking its CA
+    (no relying party accepts it, and its CA may have been retired after a rollover); RV(reason)
+    says so.
 options:
   certificate:
     description:

@@ -13,7 +13,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context im
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import find_certificate, superseded_by
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import certificate_result, diff_view
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import REVOCATION_REASONS, iso, utcnow
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import REVOCATION_REASONS, iso, parse_iso, utcnow
 
 
 def normalize_reason(reason):
@@ -32,6 +32,10 @@ def revoke_record(ctx, connector, record, reason, attributes):
         # Adopted from another CA: the profile's CA cannot revoke it. Retired in the inventory;
         # the event says so, and its issuer must be asked separately.
         facts = dict(revoked_at_ca=False)
+    elif expired(record):
+        # No relying party accepts it any more, and its CA may be gone (retired after a rollover):
+        # asking the CA could only fail. Retired in the inventory; the CA's CRL is left alone.
+        facts = dict(revoked_at_ca=False, expired=True)
     else:
         facts = connector.revoke(record['certificate_pem'], record['serial'], reason, attributes) or {}
     with ctx.store.transaction() as tx:
@@ -41,6 +45,11 @@ def revoke_record(ctx, connector, record, reason, attributes):
         tx.put_certificate(current)
         ctx.event(tx, 'revoke', 'changed', 'Revoked serial %s (%s).' % (current['serial'], reason), current)
     return current, facts
+
+
+def expired(record):
+    not_after = record.get('not_after')
+    return bool(not_after) and parse_iso(not_after) <= utcnow()
 
 
 def op_revoke(ctx):
@@ -66,7 +75,11 @@ def op_revoke(ctx):
     connector = failover.Authorities(ctx, profile, None).for_record(record)[1] or make_connector(ctx, profile)
     current, facts = revoke_record(ctx, connector, record, reason, attributes)
     message = 'Revoked serial %s with reason %s.' % (current['serial'], reason)
-    if facts.get('revoked_at_ca') is False:
+    if facts.get('expired'):
+        message = ('Retired serial %s (%s) in the inventory only: it expired at %s, so the CA was not asked '
+                   '(no relying party accepts it; its CA may be retired).' % (current['serial'], reason,
+                                                                           current['not_after']))
+    elif facts.get('revoked_at_ca') is False:
         message = ('Retired serial %s (%s) in the inventory only: %s issued it, not the CA of RA profile %r; '
                    'ask that CA to revoke it.' % (current['serial'], reason, current.get('issuer'), current['ra_profile']))
     result = certificate_result(current, True, message, ctx, before=before, superseded_by=successor)

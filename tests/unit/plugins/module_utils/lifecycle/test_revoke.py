@@ -40,3 +40,28 @@ def test_unknown_reason_names_the_valid_ones(pki):
 def test_unknown_certificate_is_refused(pki):
     with pytest.raises(InputError, match='not in the inventory'):
         pki.run('revoke', certificate='00000000-0000-0000-0000-000000000000', reason='superseded')
+
+
+def test_an_expired_certificate_is_retired_without_asking_its_ca(pki, forbid_ca, monkeypatch):
+    """Found by the 400-day soak: decommission (scope: all) revoked the superseded predecessors
+    of a rolled-over CA after that CA expired, and the CA refused. An expired certificate needs
+    no CRL entry; the inventory records it revoked, the CA is not called."""
+    import datetime
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import revoke
+    issued = pki.issue()['certificate']
+    later = revoke.parse_iso(issued['not_after']) + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(revoke, 'utcnow', lambda: later)
+    no_ca = forbid_ca()
+    result = pki.run('revoke', certificate=issued['uuid'], reason='cessationOfOperation')
+    assert no_ca == []
+    assert result['changed'] is True and result['certificate']['state'] == 'revoked'
+    assert 'expired at %s' % issued['not_after'] in result['reason'] and 'crl_path' not in result
+    again = pki.run('revoke', certificate=issued['uuid'], reason='cessationOfOperation')
+    assert again['changed'] is False
+
+
+def test_a_certificate_still_valid_is_revoked_at_its_ca(pki, forbid_ca):
+    issued = pki.issue()['certificate']
+    forbid_ca()
+    with pytest.raises(AssertionError, match='the CA was called: revoke'):
+        pki.run('revoke', certificate=issued['uuid'], reason='superseded')
