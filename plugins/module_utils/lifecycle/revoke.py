@@ -77,8 +77,8 @@ def op_revoke(ctx):
     message = 'Revoked serial %s with reason %s.' % (current['serial'], reason)
     if facts.get('expired'):
         message = ('Retired serial %s (%s) in the inventory only: it expired at %s, so the CA was not asked '
-                   '(no relying party accepts it; its CA may be retired).' % (current['serial'], reason,
-                                                                           current['not_after']))
+                   '(no relying party accepts it; its CA may be retired).'
+                   % (current['serial'], reason, current['not_after']))
     elif facts.get('revoked_at_ca') is False:
         message = ('Retired serial %s (%s) in the inventory only: %s issued it, not the CA of RA profile %r; '
                    'ask that CA to revoke it.' % (current['serial'], reason, current.get('issuer'), current['ra_profile']))
