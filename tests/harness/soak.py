@@ -45,6 +45,14 @@ PROFILE = "soak"
 CRL_HOST = "crl.test"
 
 
+def revoked_at_ca(record: dict) -> bool:
+    """Revoked while valid: the CA was asked. An expired certificate is retired in the inventory
+    only (certificate_revoke does not ask its CA), so no CRL lists it."""
+    if record["state"] != "revoked":
+        return False
+    return (record.get("revoked_at") or "") < (record.get("not_after") or "")   # ISO 8601 Z: text order = time
+
+
 @dataclass
 class Figures:
     days: int = 0
@@ -421,7 +429,7 @@ class Soak:
                 self.check(crl.next_update_utc > now, f"{profile}: CRL nextUpdate {crl.next_update_utc} is not after {now}")
             listed = sorted("%x" % e.serial_number for e in crl)
             revoked = sorted(r["serial"].lower().replace(":", "").lstrip("0") for r in records
-                             if r["state"] == "revoked" and r["ra_profile"] == profile)
+                             if revoked_at_ca(r) and r["ra_profile"] == profile)
             self.check(listed == revoked, f"{profile}: CRL lists {listed}, the inventory has revoked {revoked}")
             signed += crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
         self.figures.crls_signed = max(self.figures.crls_signed, signed)
@@ -439,7 +447,7 @@ class Soak:
         """Every serial the inventory revoked is revoked at the CA (each checked once)."""
         for r in records:
             serial = r["serial"].lower().replace(":", "")
-            if r["state"] == "revoked" and serial not in self.ca_revoked_seen:
+            if revoked_at_ca(r) and serial not in self.ca_revoked_seen:
                 status = self.revocation_status(serial)
                 self.check(status == "Revoked", f"the inventory revoked {serial}, the CA says {status}")
                 self.ca_revoked_seen.add(serial)
