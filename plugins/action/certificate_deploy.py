@@ -27,6 +27,7 @@ import gc
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
@@ -35,6 +36,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.common import common
 from ansible_collections.pki.lifecycle.plugins.modules import certificate_issue, certificate_renew
 from ansible_collections.pki.lifecycle.plugins.plugin_utils.controller_action import (
     call_operation, plain, task_environment,
+)
+from ansible_collections.pki.lifecycle.plugins.plugin_utils.role_variables import (
+    RoleVariablesError, deploy_arguments, role_options, validated_variables,
 )
 
 try:
@@ -72,6 +76,7 @@ def argument_spec():
         mode=dict(type='raw', default='0644'),
         create_dirs=dict(type='bool', default=False),
         dir_mode=dict(type='raw'),
+        from_role_variables=dict(type='bool', default=False),
     )
     return dict(argument_spec=spec,
                 required_if=[('key_location', 'host', ('path',)),
@@ -113,11 +118,16 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         gc.freeze()  # this worker is a fork of ansible-playbook: leave its heap alone (controller_action.py)
-        validated = ArgumentSpecValidator(**argument_spec()).validate(given_args(plain(self._task.args)))
+        self._no_log = set()
+        try:
+            args = self._arguments(task_vars)
+        except RoleVariablesError as exc:
+            return merge_hash(result, dict(failed=True, msg=str(exc)))
+        validated = ArgumentSpecValidator(**argument_spec()).validate(given_args(args))
         if validated.error_messages:
-            return merge_hash(result, dict(failed=True, msg=validated.errors.msg))
+            return merge_hash(result, dict(failed=True, msg=remove_values(validated.errors.msg, self._no_log)))
         p = validated.validated_parameters
-        self._no_log = set(validated._no_log_values)
+        self._no_log.update(validated._no_log_values)
         try:
             out = self._deploy(p, task_vars)
         finally:
@@ -127,6 +137,23 @@ class ActionModule(ActionBase):
             out = remove_values(out, self._no_log)
             out.update(preserved)
         return merge_hash(result, out)
+
+    def _arguments(self, task_vars):
+        """The task's arguments; with from_role_variables, the certificate role's variables over
+        them (templated once and validated against the role's argument spec: role_variables.py)."""
+        args = plain(self._task.args)
+        if not boolean(args.pop('from_role_variables', False), strict=False):
+            return args
+        role = self._task._role  # pylint: disable=protected-access
+        if role is None:
+            raise RoleVariablesError('from_role_variables is for the task of the pki.lifecycle.certificate role; '
+                                     'outside the role, give the options themselves.')
+        options = role_options(role._role_path, self._loader)  # pylint: disable=protected-access
+        values, no_log = validated_variables(options, task_vars, self._templar)
+        self._no_log.update(no_log)
+        # What the role's variables do not set (the inventory and secrets of module_defaults) stays.
+        args.update(deploy_arguments(values, task_vars.get('inventory_hostname'), argument_spec()['argument_spec']))
+        return args
 
     # ------------------------------------------------------------------ the host
 
@@ -202,7 +229,7 @@ class ActionModule(ActionBase):
         if current.get('failed'):
             return dict(current, step='controller')
         out = dict((k, current[k]) for k in RESULT_FIELDS if k in current)
-        out.update(self._host_facts(host), renewed=renewed, files_changed=[])
+        out.update(self._host_facts(host), renewed=renewed, files_changed=[], labels=p.get('labels') or {})
         for key in ('diff', 'warnings'):
             if current.get(key):
                 out[key] = current[key]

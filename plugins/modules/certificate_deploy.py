@@ -123,6 +123,18 @@ options:
   dir_mode:
     description: Mode of directories created by O(create_dirs) (default by umask).
     type: raw
+  from_role_variables:
+    description:
+      - Take every option from the variables of the C(pki.lifecycle.certificate) role
+        (C(certificate_<option>); C(certificate_key_path) for O(path), C(certificate_key_passphrase)
+        for O(passphrase), C(certificate_token_key) for O(key)), and build O(labels) from them
+        (where and how the certificate is deployed, for the C(renewal) and C(decommission) roles).
+      - Each variable is templated once and validated against the role's argument spec, so that
+        the role needs no separate validation task on every host (see the role's documentation).
+      - Only for the task inside that role. The options no role variable sets (the inventory
+        and the secrets, usually from C(module_defaults)) are taken as given.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - pki.lifecycle.host_request
   - pki.lifecycle.attributes
@@ -219,6 +231,10 @@ deployed:
     - What the host reported at the certificate paths before any write
       (RV(pki.lifecycle.certificate_request#module:deployed) of M(pki.lifecycle.certificate_request)).
   returned: with O(key_location=host) when an ACME order is pending
+  type: dict
+labels:
+  description: The labels recorded on the certificate (with O(from_role_variables), the ones built from the role's variables).
+  returned: success
   type: dict
 reason:
   description: What changed and why, or why nothing did.
