@@ -148,7 +148,7 @@ class ActionModule(ActionBase):
         if role is None:
             raise RoleVariablesError('from_role_variables is for the task of the pki.lifecycle.certificate role; '
                                      'outside the role, give the options themselves.')
-        options = role_options(role._role_path, self._loader)  # pylint: disable=protected-access
+        options = role_options(role._role_path)  # pylint: disable=protected-access
         values, no_log = validated_variables(options, task_vars, self._templar)
         self._no_log.update(no_log)
         # What the role's variables do not set (the inventory and secrets of module_defaults) stays.
