@@ -13,24 +13,14 @@ import stat
 
 import pytest
 
+from harness.plays import local_ca_play
+
 pytestmark = pytest.mark.server
 
 HOST = 'drift.test'
 DEPLOY = 'pki.lifecycle.certificate : Key, CSR, certificate and deployed files'
 
 PLAY = """
-- name: CA on the controller
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/pki.lifecycle.certificates: {inventory: "sqlite://%(work)s/inventory.db"}
-  roles:
-    - role: pki.lifecycle.local_ca
-      local_ca_ra_profile: web
-      local_ca_directory: "%(work)s/ca"
-      local_ca_subject: CN=Drift Test CA
-      local_ca_policy: {allowed_names: ["**.test"]}
-
 - name: Certificate on the host
   hosts: all
   gather_facts: false
@@ -60,7 +50,7 @@ def test_no_change_skips_deploy_and_drift_is_repaired(sshd, run_playbook, tmp_pa
     os.makedirs(work)
     inventory = sshd.inventory_for([HOST], host_vars={HOST: {'certificate_deploy_dir': root}},
                                    group_vars={'ansible_pipelining': True})
-    play = PLAY % dict(work=work)
+    play = local_ca_play(work, 'CN=Drift Test CA') + PLAY % dict(work=work)
     crt, chain = os.path.join(root, HOST + '.crt'), os.path.join(root, HOST + '.chain.crt')
     reloaded = os.path.join(root, 'reloaded')
 

@@ -14,26 +14,13 @@ import subprocess
 import pytest
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
+from harness.plays import local_ca_play
 
 pytestmark = pytest.mark.server
 
 HOST = 'vars.test'
 DEPLOY = 'pki.lifecycle.certificate : Key, CSR, certificate and deployed files'
 PASSPHRASE = 'Pass-phrase-9d41c7e2'
-
-CA_PLAY = """
-- name: CA on the controller
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/pki.lifecycle.certificates: {inventory: "sqlite://%(work)s/inventory.db"}
-  roles:
-    - role: pki.lifecycle.local_ca
-      local_ca_ra_profile: web
-      local_ca_directory: "%(work)s/ca"
-      local_ca_subject: CN=Role Variables CA
-      local_ca_policy: {allowed_names: ["**.test"]}
-"""
 
 IMPORTED = """
 - name: Certificate on the host, without Ansible's validation task
@@ -80,7 +67,7 @@ def setup(sshd, run_playbook, tmp_path):
     os.makedirs(work)
     inventory = sshd.inventory_for([HOST], host_vars={HOST: {'certificate_deploy_dir': root}},
                                    group_vars={'ansible_pipelining': True})
-    ca = run_playbook(CA_PLAY % dict(work=work))
+    ca = run_playbook(local_ca_play(work, 'CN=Role Variables CA'))
     assert ca.rc == 0, ca.summary()
     return work, root, inventory
 

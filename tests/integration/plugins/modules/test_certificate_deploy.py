@@ -14,28 +14,17 @@ import subprocess
 import pytest
 
 from harness.playbook import assert_ok
+from harness.plays import local_ca_play
 
 pytestmark = pytest.mark.server
 
 HOST = 'deploy.test'
 TASK = 'Deploy the certificate'
 
-PLAY = """
-- name: CA on the controller
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/pki.lifecycle.certificates: {inventory: "sqlite://%(work)s/inventory.db"}
-  roles:
-    - role: pki.lifecycle.local_ca
-      local_ca_ra_profile: web
-      local_ca_directory: "%(work)s/ca"
-      local_ca_subject: CN=Deploy Test CA
-      local_ca_policy: {allowed_names: ["**.test"]}
-  tasks:
+PLAY = local_ca_play('%(work)s', 'CN=Deploy Test CA', tasks="""  tasks:
     - name: Token profile for keys on the controller
       pki.lifecycle.token_profile: {name: keys, type: file, options: {path: "%(work)s/keys"}}
-
+""") + """
 - name: The certificate of the host
   hosts: all
   gather_facts: false
