@@ -136,5 +136,6 @@ def merged_attributes(profile, given, kind='issue'):
     """The RA profile's issue (or revoke) attributes, overridden by the task's; checked."""
     attributes = dict(profile.get('%s_attributes' % kind) or {})
     attributes.update(dict((k, v) for k, v in (given or {}).items() if v is not None))
-    check_attributes(connector_class(profile['connector']), attributes, kind)
+    if attributes:  # none to check: the connector's module is not imported for nothing
+        check_attributes(connector_class(profile['connector']), attributes, kind)
     return attributes
