@@ -204,6 +204,7 @@ class LocalConnector(Connector):
     _batching = False     # inside batch(): the lock is held, fsyncs wait for its end
     _aki = None           # (CA certificate, the AKI extension of what it issues)
     _chain = None         # (CA certificate, the chain PEMs returned with what it issues)
+    _issuer = None        # (CA certificate, (its subject, normalised)): the issuer of what it issues
 
     def _open(self):
         """Load the CA, creating (or importing) it on first use, with its first CRL.
@@ -281,11 +282,24 @@ class LocalConnector(Connector):
             serial = self.index.new_serial()
             cert = sign(builder.serial_number(serial), ca_key)
             cert_pem = x509lib.pem(cert)
-            self.index.record(serial_hex(serial), cert_pem, {
-                'fingerprint_sha256': x509lib.fingerprint(cert), 'subject': cert.subject.rfc4514_string(),
-                'not_after': iso(not_after), 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
+            made = self._made(cert, serial, now - CLOCK_SKEW, not_after, ca_cert)
+            self.index.record(made['serial'][1], cert_pem, {
+                'fingerprint_sha256': made['fingerprint_sha256'], 'subject': cert.subject.rfc4514_string(),
+                'not_after': made['not_after'][1], 'issued_at': iso(now), 'record_uuid': (record or {}).get('uuid'),
             }, sync=not self._batching)
-        return self._issued(cert_pem, ca_cert, serial_hex(serial), data, certificate=cert)
+        issued = self._issued(cert_pem, ca_cert, made['serial'][1], data, certificate=cert)
+        issued.made = made
+        return issued
+
+    def _made(self, cert, serial, not_before, not_after, ca_cert):
+        """What issue() put into ``cert``, with the strings the inventory records for it
+        (x509 certificate_facts' ``made``): lifecycle checks them equal and derives none again."""
+        if self._issuer is None or self._issuer[0] is not ca_cert:
+            self._issuer = (ca_cert, (ca_cert.subject, x509lib.normalize_subject(ca_cert.subject)))
+        not_before, not_after = not_before.replace(microsecond=0), not_after.replace(microsecond=0)
+        return {'serial': (serial, serial_hex(serial)), 'issuer': self._issuer[1],
+                'not_before': (not_before, iso(not_before)), 'not_after': (not_after, iso(not_after)),
+                'fingerprint_sha256': x509lib.fingerprint(cert)}
 
     def _authority_key_identifier(self, ca_cert, ca_key):
         """The AKI of issued certificates: the CA's SKI (else its key's), made once per CA."""
@@ -317,7 +331,7 @@ class LocalConnector(Connector):
         """Issue many certificates under one lock and one flush to disk (bulk renewal).
 
         Inside, issue() signs and keeps each certificate; leaving writes every PEM and index
-        line (local_ca/index.py end_batch: one sync, one index append), before the caller
+        line (local_ca/index.py end_batch: one index append with the PEMs, one fsync), before the caller
         records the results in the inventory (which holds their ``requested`` reservations until then, so a
         crash in between is recovered through lookup() like any other)."""
         if self._batching:

@@ -320,3 +320,18 @@ def test_concurrent_first_use_creates_one_ca(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
     assert len(set(x509.load_pem_x509_certificate(p.encode()).serial_number for p in leaves)) == 6
     assert len((ca_dir / 'issued.jsonl').read_text().splitlines()) == 6
+
+
+def test_issued_says_what_it_made_and_the_facts_agree(tmp_path):
+    """The embedded CA hands lifecycle what it put into the certificate; the facts built from
+    that are exactly those derived from the certificate alone."""
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_mod
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
+    from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import certificate_facts
+    from harness.certs import make_csr
+    connector = LocalConnector('made', {'directory': str(tmp_path / 'ca')}, {})
+    csr = make_csr(ec_mod.generate_private_key(ec_mod.SECP256R1()), 'CN=made.example.org')
+    issued = connector.issue(csr.public_bytes(serialization.Encoding.PEM).decode(), {})
+    assert issued.made is not None and issued.certificate is not None
+    assert certificate_facts(issued.certificate, None, issued.made) == certificate_facts(issued.certificate)
+    assert issued.made['serial'][1] == issued.connector_data['serial']

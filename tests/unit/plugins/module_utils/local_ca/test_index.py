@@ -87,8 +87,9 @@ def test_serials_read_incrementally_and_see_other_writers(tmp_path):
 
 
 def test_batch_writes_everything_at_its_end(tmp_path, monkeypatch):
-    """Inside a batch nothing is written per certificate; end_batch writes every PEM, syncs,
-    then appends every index line at once, and serials handed out meanwhile are never reused."""
+    """Inside a batch nothing is written per certificate; end_batch writes every PEM file, then
+    appends every index line at once, each carrying its PEM, with one fsync (of the index) and
+    no sync of the whole machine; serials handed out meanwhile are never reused."""
     index = index_at(tmp_path)
     before = '%x' % index.new_serial()
     index.record(before, PEM % 'OLD', {'record_uuid': 'u0'})
@@ -102,18 +103,29 @@ def test_batch_writes_everything_at_its_end(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()) == [before + '.pem']
     assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 1
     assert index.serials() >= set(serials)  # new_serial() knows them already
-    order = []
-    monkeypatch.setattr('os.sync', lambda: order.append((
-        sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()),
-        len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()))))
+    synced = []
+
+    def no_sync():
+        raise AssertionError('os.sync() flushes every file system of the machine')
+    real_fsync = os.fsync
+    monkeypatch.setattr('os.sync', no_sync)
+    monkeypatch.setattr('os.fsync', lambda fd: synced.append((
+        os.readlink('/proc/self/fd/%d' % fd), sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()),
+        len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()))) or real_fsync(fd))
     index.end_batch()
-    # The sync came after every PEM was written and before any index line was.
-    assert order == [(sorted([before + '.pem'] + [s + '.pem' for s in serials]), 1)]
+    # One fsync, of the index, once every PEM file and every line was written.
+    assert synced == [(str(tmp_path / 'ca' / 'issued.jsonl'), sorted([before + '.pem'] + [s + '.pem' for s in serials]), 4)]
     lines = [json.loads(line) for line in (tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()]
     assert [line['serial'] for line in lines] == [before] + serials
+    assert [line.get('certificate_pem') for line in lines] == [None] + [PEM % ('B%d' % i) for i in range(3)]
     assert index.find('u2') == (serials[1], PEM % 'B1')
+    # A PEM file a crash tore (unsynced) does not matter: the synced line has the PEM.
+    (tmp_path / 'ca' / 'issued' / (serials[1] + '.pem')).write_text('-----BEGIN CERT')
+    assert IssuedIndex(index.layout).find('u2') == (serials[1], PEM % 'B1')
     index.record('%x' % index.new_serial(), PEM % 'AFTER', {'record_uuid': 'u9'})  # unbatched again
     assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 5
+    last = json.loads((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()[-1])['serial']
+    assert IssuedIndex(index.layout).serials() == set([before] + serials + [last])  # lines with PEMs parse too
 
 
 def test_batch_pems_are_written_in_place_with_their_mode(tmp_path):
