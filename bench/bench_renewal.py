@@ -172,6 +172,10 @@ def main():
             run_dir = args.workdir / ('run-%d-%d' % (n, r))
             shutil.copytree(template, run_dir)
             inv = 'sqlite://%s' % (run_dir / 'inventory.db')
+            # The copy's RA profile uses the copy's CA: runs do not share (and grow) one CA index.
+            common.lifecycle_run('ra_profile', inventory=inv, name='bench', state='present', connector='local',
+                                 connector_options=dict(directory=str(run_dir / 'ca'), ca_subject='CN=Bench Root CA'),
+                                 policy={}, validate=True)
 
             def check(run, n=n, run_dir=run_dir):
                 res = run.result('renew due')
