@@ -89,8 +89,8 @@ def iso(moment):
         return moment.strftime(ISO_FORMAT)
     # ISO_FORMAT spelled out: strftime costs several times more, and a due sweep writes
     # four timestamps per certificate.
-    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (moment.year, moment.month, moment.day,
-                                              moment.hour, moment.minute, moment.second)
+    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 def parse_iso(text):
