@@ -97,8 +97,8 @@ options:
         RV(certificates[].certificate), which holds only those; V(certificate_pem), V(chain_pem), V(root_pem) and
         V(fullchain_pem) are returned beside it, and only when named. RV(certificates[].changed),
         RV(certificates[].reason) and RV(certificates[].renewed_from) are always there.
-      - For example V([uuid, not_after]) makes each entry
-        C({certificate: {uuid: ..., not_after: ...}, renewed_from: ..., changed: true, reason: ...}), without PEMs.
+      - "For example V([uuid, not_after]) makes each entry
+        C({certificate: {uuid: ..., not_after: ...}, renewed_from: ..., changed: true, reason: ...}), without PEMs."
       - If not set (or empty), each entry holds the whole record and every PEM.
       - Requires O(due=true).
     type: list
