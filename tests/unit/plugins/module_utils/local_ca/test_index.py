@@ -8,7 +8,6 @@ __metaclass__ = type
 
 import json
 import os
-import stat
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex, random_serial
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout
