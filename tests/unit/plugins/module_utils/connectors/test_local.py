@@ -335,6 +335,9 @@ def test_issued_says_what_it_made_and_the_facts_agree(tmp_path):
     assert issued.made is not None and issued.certificate is not None
     assert certificate_facts(issued.certificate, None, issued.made) == certificate_facts(issued.certificate)
     assert issued.made['serial'][1] == issued.connector_data['serial']
+    # ... and what it made is what the certificate carries: its strings are the ones used.
+    marked = dict(issued.made, fingerprint_sha256='from the CA')
+    assert certificate_facts(issued.certificate, None, marked)['fingerprint_sha256'] == 'from the CA'
 
 
 def test_issued_extensions_in_their_order_and_criticality(tmp_path):
