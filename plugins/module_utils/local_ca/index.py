@@ -135,8 +135,19 @@ class IssuedIndex(object):
         """(serial hex, PEM text) of the newest certificate issued for ``record_uuid``, or None."""
         if not record_uuid or not os.path.exists(self.layout.index):
             return None
-        for entry in reversed(self.entries()):
-            if entry.get('record_uuid') == record_uuid:
+        # Only the lines that name the uuid are parsed: recovering a sweep's requests looks up
+        # thousands, in an index whose batch lines carry PEMs.
+        with open(self.layout.index, 'rb') as handle:
+            data = handle.read()
+        needle = json.dumps(record_uuid).encode('utf-8')
+        for line in reversed(data.splitlines()):
+            if needle not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line torn by a crash: its certificate was never returned
+            if isinstance(entry, dict) and entry.get('record_uuid') == record_uuid:
                 if entry.get('certificate_pem'):   # issued in a batch: the PEM is in its line
                     return entry['serial'], entry['certificate_pem']
                 path = self.layout.issued_pem(entry['serial'])
