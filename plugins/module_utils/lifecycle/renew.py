@@ -27,7 +27,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import is
 # Due certificates renewed per batch (one reservation and one store transaction each, and one
 # flush to disk of the embedded CA). Well below x509.base.CACHE_LIMIT: the batch's CSRs, read
 # when its requests are built, are found again when the CA signs them.
-RENEW_BATCH_SIZE = 1000
+RENEW_BATCH_SIZE = 2000
 
 
 # --------------------------------------------------------------------------- the due decision
