@@ -7,7 +7,8 @@ Setup (not timed): an embedded CA (EC P-256) and N EC P-256 certificates signed 
 90-day lifetime of which 80 days have passed (inside the default renewal window), written
 to an SQLite inventory through the store API in one transaction, the way issuance writes
 them (lifecycle's records.new_record + fill_from_certificate). Timed: the whole ansible-playbook run
-of ONE `certificate_renew: {due: true, ra_profile: bench}` task, against a plain Python loop
+of ONE `certificate_renew: {due: true, ra_profile: bench, fields: [uuid]}` task (the result a
+scheduled sweep needs: which certificate, uuid, replaced which, renewed_from), against a plain Python loop
 that signs the same N CSRs with `cryptography` (load CSR, build the same extensions, sign
 with the same CA key, PEM) in the same run. Each run starts from a fresh copy of the setup.
 
@@ -113,18 +114,47 @@ def raw_loop(csrs, ca):
     return out
 
 
-def verify_sample(items, ca_pem, directory):
-    """Independent check of a few renewed certificates: openssl verifies them against the CA,
-    and each names the certificate it renews."""
+# What the timed task asks each entry of its result to carry (certificate_renew's fields);
+# renewed_from is in every entry.
+FIELDS = ['uuid']
+
+
+def verify_sample(items, ca_pem, directory, inventory):
+    """Independent check of a few renewed certificates: each entry carries what ``fields`` asked,
+    names the certificate it renews, and that is the inventory's word too; the PEM the inventory
+    holds for it (read through certificate_info, after the timed run) is for the same key as the
+    one it renews, and openssl verifies it against the CA."""
     for i, item in enumerate(items):
+        if set(item) != {'certificate', 'renewed_from', 'changed', 'reason'} or set(item['certificate']) != set(FIELDS):
+            raise AssertionError('entry not shaped by fields %r: %r' % (FIELDS, item))
+        if not item['renewed_from'] or item['changed'] is not True:
+            raise AssertionError('renewed certificate without its lineage: %r' % item)
+        new = info(inventory, item['certificate']['uuid'])
+        old = info(inventory, item['renewed_from'])
+        if new['lineage']['renewed_from'] != old['uuid'] or new['state'] != 'issued' or \
+                new['spki_sha256'] != old['spki_sha256'] or new['serial'] == old['serial']:
+            raise AssertionError('the inventory does not hold %r as the renewal of %r' % (new, old))
         path = directory / ('renewed-%d.pem' % i)
-        path.write_text(item['certificate_pem'])
+        path.write_text(new['certificate_pem'])
         proc = subprocess.run(['openssl', 'verify', '-CAfile', str(ca_pem), str(path)], capture_output=True, text=True, check=False)
         if proc.returncode != 0 or ': OK' not in proc.stdout:
             raise AssertionError('openssl verify failed for %s: %s %s'
                                  % (item['certificate']['uuid'], proc.stdout, proc.stderr))
-        if item['certificate']['lineage']['renewed_from'] != item['renewed_from'] or not item['renewed_from']:
-            raise AssertionError('renewed certificate without its lineage: %r' % item['certificate'])
+        proc = subprocess.run(['openssl', 'x509', '-noout', '-serial', '-in', str(path)], capture_output=True,
+                              text=True, check=True)
+        if proc.stdout.strip().split('=', 1)[1].lower().lstrip('0') != new['serial'].lstrip('0'):
+            raise AssertionError('the PEM of %s is not the certificate of its record' % new['uuid'])
+
+
+def info(inventory, uuid):
+    [record] = common.lifecycle_run('info', inventory=inventory, uuid=uuid, include_pem=True)['certificates']
+    return record
+
+
+def sample(items):
+    """Five entries spread over the result (first, quarters, last)."""
+    n = len(items)
+    return [items[i] for i in sorted(set([0, n // 4, n // 2, 3 * n // 4, n - 1]))] if n else []
 
 
 def main():
@@ -143,15 +173,24 @@ def main():
             run_dir = args.workdir / ('run-%d-%d' % (n, r))
             shutil.copytree(template, run_dir)
             inv = 'sqlite://%s' % (run_dir / 'inventory.db')
+            # The copy's RA profile uses the copy's CA: runs do not share (and grow) one CA index.
+            common.lifecycle_run('ra_profile', inventory=inv, name='bench', state='present', connector='local',
+                                 connector_options=dict(directory=str(run_dir / 'ca'), ca_subject='CN=Bench Root CA'),
+                                 policy={}, validate=True)
 
             def check(run, n=n, run_dir=run_dir):
                 res = run.result('renew due')
                 if res.get('renewed') != n or res.get('errors'):
                     raise AssertionError('renewed %r of %d, errors %r' % (res.get('renewed'), n, res.get('errors')))
-                verify_sample(res['certificates'][:5], run_dir / 'ca' / 'ca.pem', run_dir)
+                new = set(item['certificate']['uuid'] for item in res['certificates'])
+                old = set(item['renewed_from'] for item in res['certificates'])
+                if len(new) != n or len(old) != n or new & old:
+                    raise AssertionError('%d entries do not name %d distinct renewals of %d distinct certificates'
+                                         % (len(res['certificates']), n, n))
+                verify_sample(sample(res['certificates']), run_dir / 'ca' / 'ca.pem', run_dir, inv)
             run = common.play([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
                 {'name': 'renew due', 'pki.lifecycle.certificate_renew': {
-                    'inventory': inv, 'ra_profile': 'bench', 'due': True}}]}], run_dir, check=check)
+                    'inventory': inv, 'ra_profile': 'bench', 'due': True, 'fields': FIELDS}}]}], run_dir, check=check)
             issued = common.count_issued(inv)
             if issued != 2 * n:
                 raise SystemExit('expected %d issued records after renewal, found %d' % (2 * n, issued))

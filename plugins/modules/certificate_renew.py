@@ -88,6 +88,25 @@ options:
       - Issue attributes for this renewal, merged over the RA profile's
         O(pki.lifecycle.ra_profile#module:issue_attributes).
     type: dict
+  fields:
+    description:
+      - With O(due=true), what each entry of RV(certificates) carries, for a smaller and faster result when
+        thousands of certificates are renewed. The names are those of
+        M(pki.lifecycle.certificate_info)'s O(pki.lifecycle.certificate_info#module:fields).
+      - The keys of the certificate's record (V(uuid), V(not_after), V(lineage)...) go into
+        RV(certificates[].certificate), which holds only those; V(certificate_pem), V(chain_pem), V(root_pem) and
+        V(fullchain_pem) are returned beside it, and only when named. RV(certificates[].changed),
+        RV(certificates[].reason) and RV(certificates[].renewed_from) are always there.
+      - "For example V([uuid, not_after]) makes each entry
+        C({certificate: {uuid: ..., not_after: ...}, renewed_from: ..., changed: true, reason: ...}), without PEMs."
+      - If not set (or empty), each entry holds the whole record and every PEM.
+      - Requires O(due=true).
+    type: list
+    elements: str
+    choices: [uuid, serial, subject, subject_alt_names, issuer, not_before, not_after, fingerprint_sha256,
+              spki_sha256, state, validation_status, superseded_by, ra_profile, labels, key_source, token_profile,
+              key_ref, revocation_reason, revoked_at, failure_reason, created_at, updated_at, lineage, issued_by,
+              certificate_pem, chain_pem, root_pem, fullchain_pem]
 extends_documentation_fragment:
   - pki.lifecycle.attributes
   - pki.lifecycle.attributes.controller
@@ -156,6 +175,15 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ sweep.renewed }} renewed: {{ sweep.certificates | map(attribute='certificate.subject') | list }}"
   run_once: true
+
+- name: Renew thousands of due certificates, returning only what the next tasks use
+  pki.lifecycle.certificate_renew:
+    due: true
+    ra_profile: internal-web
+    fields: [uuid, subject, not_after, labels]
+  delegate_to: localhost
+  run_once: true
+  register: bulk
 '''
 
 RETURN = r'''
@@ -332,25 +360,32 @@ fullchain_pem:
 certificates:
   description:
     - With O(due=true), one entry for each certificate that was (in check mode, would be) renewed.
+    - O(fields) narrows each entry to the keys it names.
   returned: when O(due=true)
   type: list
   elements: dict
   contains:
     certificate:
-      description: The new certificate's record, as RV(certificate) for one certificate.
+      description:
+        - The new certificate's record, as RV(certificate) for one certificate.
+        - With O(fields), only the record keys it names.
       type: dict
     certificate_pem:
       description: The new certificate, PEM.
       type: str
+      returned: unless O(fields) is set without V(certificate_pem)
     chain_pem:
       description: Its issuer chain, PEM, without the self-signed root.
       type: str
+      returned: unless O(fields) is set without V(chain_pem)
     root_pem:
       description: The self-signed root the chain leads to, PEM, when the CA returned it.
       type: str
+      returned: unless O(fields) is set without V(root_pem)
     fullchain_pem:
       description: The certificate followed by its chain.
       type: str
+      returned: unless O(fields) is set without V(fullchain_pem)
     changed:
       description: Whether it was renewed.
       type: bool
@@ -398,6 +433,15 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiMod
 
 
 OPERATION = 'renew'
+# What an entry of ``certificates`` may carry, for ``fields``: certificate_info's names of the
+# record's keys (and issued_by), then the PEMs returned beside the record.
+FIELDS = (
+    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'superseded_by', 'ra_profile', 'labels',
+    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
+    'created_at', 'updated_at', 'lineage', 'issued_by',
+    'certificate_pem', 'chain_pem', 'root_pem', 'fullchain_pem',
+)
 
 
 def module_spec():
@@ -415,6 +459,7 @@ def module_spec():
             labels=dict(type='dict'),
             validity_days=dict(type='int'),
             attributes=dict(type='dict'),
+            fields=dict(type='list', elements='str', choices=list(FIELDS)),
         ),
         mutually_exclusive=[
             ('certificate', 'ra_profile'),

@@ -19,13 +19,16 @@ class Issued(object):
     """What the CA returned: the leaf PEM, the chain PEMs (leaf's issuer first, may
     include the root), and connector data worth recording (no secrets). ``certificate``: the
     leaf as a ``cryptography`` object when the connector has it already (the embedded CA signs
-    it), whose PEM is exactly ``certificate_pem``: lifecycle then does not parse it again."""
+    it), whose PEM is exactly ``certificate_pem``: lifecycle then does not parse it again.
+    ``made``: what the connector put into that certificate (x509 certificate_facts' ``made``:
+    serial, validity, issuer, fingerprint), used for the record once checked equal."""
 
-    def __init__(self, certificate_pem, chain_pems=None, connector_data=None, certificate=None):
+    def __init__(self, certificate_pem, chain_pems=None, connector_data=None, certificate=None, made=None):
         self.certificate_pem = certificate_pem
         self.chain_pems = list(chain_pems or [])
         self.connector_data = dict(connector_data or {})
         self.certificate = certificate
+        self.made = made
 
 
 class Pending(object):

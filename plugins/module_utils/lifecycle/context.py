@@ -53,9 +53,10 @@ class Context(object):
         base = os.environ.get('XDG_DATA_HOME') or os.path.expanduser('~/.local/share')
         return os.path.join(base, 'pki.lifecycle')
 
-    def event(self, tx, operation, result, message, record=None, ra_profile=None):
+    def event(self, tx, operation, result, message, record=None, ra_profile=None, stamp=None):
+        """Log an event; ``stamp``: its time when the caller has it (iso), else now."""
         tx.add_event(dict(
-            time=iso(utcnow()), operation=operation, result=result, message=message,
+            time=stamp or iso(utcnow()), operation=operation, result=result, message=message,
             certificate_uuid=record['uuid'] if record else None,
             ra_profile=ra_profile or (record['ra_profile'] if record else None),
             who=self.who,

@@ -295,8 +295,9 @@ def validate_issued(connector, request, issued, cert, now, facts=None, anchors=N
 def _store(ctx, profile, operation, jobs):
     """One write transaction for the outcome of every job."""
     with ctx.store.transaction() as tx:
+        stamp = iso(utcnow())   # one moment: the transaction's
         for job in jobs:
-            record, stamp = job.record, iso(utcnow())
+            record = job.record
             if job.pending is not None:
                 current = tx.get_certificate(record['uuid'])
                 current['connector_data'] = dict(job.pending.connector_data, awaiting_challenges=True,
@@ -307,7 +308,7 @@ def _store(ctx, profile, operation, jobs):
             elif job.error is None:
                 record.update(state='issued', updated_at=stamp)
                 tx.put_certificate(record)
-                ctx.event(tx, operation, 'changed', ISSUED % (record['serial'], profile['name']), record)
+                ctx.event(tx, operation, 'changed', ISSUED % (record['serial'], profile['name']), record, stamp=stamp)
             elif job.keep:
                 current = record if job.keep_certificate else (tx.get_certificate(record['uuid']) or record)
                 current.update(state='failed', failure_reason=job.failure, updated_at=stamp)

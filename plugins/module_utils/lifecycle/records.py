@@ -51,7 +51,7 @@ def fill_from_certificate(record, issued, request=None):
     like = None
     if request is not None and request.get('csr') is not None:
         like = (request['csr'], request['subject'], request['subject_alt_names'], request['spki_sha256'])
-    record.update(x509lib.certificate_facts(cert, like))
+    record.update(x509lib.certificate_facts(cert, like, issued.made if issued.certificate is not None else None))
     record.update(certificate_pem=certificate_pem, chain_pem=''.join(issued.chain_pems))
     if issued.connector_data:
         data = dict(record.get('connector_data') or {})

@@ -20,14 +20,14 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records im
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.request import renewal_request
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
-    certificate_result, diff_view, renewal_opens,
+    certificate_entry, certificate_result, diff_view, renewal_opens,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso
 
 # Due certificates renewed per batch (one reservation and one store transaction each, and one
 # flush to disk of the embedded CA). Well below x509.base.CACHE_LIMIT: the batch's CSRs, read
 # when its requests are built, are found again when the CA signs them.
-RENEW_BATCH_SIZE = 1000
+RENEW_BATCH_SIZE = 2000
 
 
 # --------------------------------------------------------------------------- the due decision
@@ -74,6 +74,10 @@ def op_renew(ctx):
     p = ctx.params
     if p.get('due'):
         return renew_due(ctx)
+    if p.get('fields'):
+        raise InputError('fields shapes the entries of certificates, which only due: true returns.',
+                         'Drop fields when renewing one certificate (its result is certificate and the PEMs), '
+                         'or set due: true.')
     with ctx.store.transaction(write=False) as tx:
         if p.get('certificate'):
             target = find_certificate(ctx, tx, p['certificate'], 'renewed')
@@ -236,7 +240,7 @@ def _renew_single(ctx, record, p, connector, profile, results, errors):
 
 
 def _append_result(ctx, results, record, new, changed, reason, renew_before):
-    item = certificate_result(new, changed, reason, ctx, renew_before=renew_before)
+    item = certificate_entry(new, changed, reason, ctx, ctx.params.get('fields'), renew_before=renew_before)
     item['renewed_from'] = record['uuid']
     results.append(item)
 

@@ -6,7 +6,10 @@
 The index is how a crash is recovered: a certificate signed but never recorded in the
 inventory is found again by the inventory record's uuid (``find``). The PEM is written
 before its index line, so an index entry always has its PEM; a line torn by a crash
-belongs to a certificate that was never returned, and is skipped.
+belongs to a certificate that was never returned, and is skipped. A batch (bulk renewal)
+keeps each PEM in its index line (``certificate_pem``) instead of a file of its own, and
+syncs the index once: one append and one fsync make the batch durable, where creating and
+syncing thousands of small files cost more than signing them.
 
 Serial numbers (CA and leaves) are 127-bit positive integers with the top bit set:
 126 random bits (CA/B Forum asks for 64), never zero, always 32 hex digits, and they
@@ -19,9 +22,13 @@ __metaclass__ = type
 import errno
 import json
 import os
+import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import layout as layoutlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import serial_hex, write_atomic
+
+
+_SERIAL = re.compile(rb'"serial": "([0-9a-fA-F]+)"')
 
 
 def random_serial():
@@ -68,11 +75,12 @@ class IssuedIndex(object):
                 handle.seek(self._serials_at)
                 data = handle.read()
             end = data.rfind(b'\n') + 1  # whole lines only; a torn tail is read again next time
-            for line in data[:end].splitlines():
-                try:
-                    self._serials.add(json.loads(line).get('serial'))
-                except (ValueError, AttributeError):
-                    continue  # a line torn by a crash: its certificate was never returned
+            # The serial of each line, without parsing the line: lines of a batch carry their PEM
+            # (a CA's index grows by megabytes), and every process reads them all once. Lines are
+            # json.dumps(sort_keys=True): '"serial": "' appears as is only as that key (inside a
+            # string value its quotes are escaped). A line torn by a crash: its certificate was
+            # never returned; if its serial made it, it is merely not handed out again.
+            self._serials.update(serial.decode('ascii') for serial in _SERIAL.findall(data, 0, end))
             self._serials_at += end
         return self._serials
 
@@ -92,35 +100,12 @@ class IssuedIndex(object):
         self._pending = []
 
     def end_batch(self):
-        """Write what the batch issued: every PEM, one sync, then all its index lines in one
-        append and one fsync. Caller holds the lock and has not yet told the inventory: as for
-        one certificate, the PEM is on disk before its index line, and both before the record."""
+        """Write what the batch issued: all its index lines, each carrying its PEM, in one append
+        and one fsync. Caller holds the lock and has not yet told the inventory: as for one
+        certificate, the PEM is on disk before the record says issued."""
         pending, self._pending = self._pending, None
-        if not pending:
-            return
-        self.layout.ensure_issued_dir()
-        for serial, certificate_pem, _entry in pending:
-            self._write_new_pem(serial, certificate_pem)
-        os.sync()
-        self._append([entry for _serial, _pem, entry in pending], sync=True)
-
-    def _write_new_pem(self, serial, certificate_pem):
-        """issued/<serial>.pem of a new serial, written in place: no temporary file and rename,
-        since until its index line is appended (after the sync) no reader looks for it, and a
-        file torn by a crash before then belongs to a certificate that was never returned."""
-        path = self.layout.issued_pem(serial)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layoutlib.PUBLIC_MODE)
-        except FileExistsError:   # a torn leftover of the same serial (2^-126): replace it whole
-            write_atomic(path, certificate_pem, sync=False)
-            return
-        try:
-            os.fchmod(fd, layoutlib.PUBLIC_MODE)   # whatever the umask, as write_atomic does
-            data = memoryview(certificate_pem.encode('ascii'))
-            while data:
-                data = data[os.write(fd, data):]
-        finally:
-            os.close(fd)
+        if pending:
+            self._append([dict(entry, certificate_pem=pem) for _serial, pem, entry in pending], sync=True)
 
     def record(self, serial, certificate_pem, entry, sync=True):
         """Write issued/<serial>.pem, then append ``entry`` (with its serial) to the index.
@@ -150,8 +135,21 @@ class IssuedIndex(object):
         """(serial hex, PEM text) of the newest certificate issued for ``record_uuid``, or None."""
         if not record_uuid or not os.path.exists(self.layout.index):
             return None
-        for entry in reversed(self.entries()):
-            if entry.get('record_uuid') == record_uuid:
+        # Only the lines that name the uuid are parsed: recovering a sweep's requests looks up
+        # thousands, in an index whose batch lines carry PEMs.
+        with open(self.layout.index, 'rb') as handle:
+            data = handle.read()
+        needle = json.dumps(record_uuid).encode('utf-8')
+        for line in reversed(data.splitlines()):
+            if needle not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line torn by a crash: its certificate was never returned
+            if isinstance(entry, dict) and entry.get('record_uuid') == record_uuid:
+                if entry.get('certificate_pem'):   # issued in a batch: the PEM is in its line
+                    return entry['serial'], entry['certificate_pem']
                 path = self.layout.issued_pem(entry['serial'])
                 if os.path.exists(path):
                     return entry['serial'], layoutlib.read(path).decode('ascii')

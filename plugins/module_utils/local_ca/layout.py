@@ -8,8 +8,9 @@ Layout of the CA directory (created on first use, mode 0700)::
     ca.key         CA private key, PKCS#8 PEM, 0600, encrypted when ca_passphrase is set
                    (absent when the CA is imported or its key is in a token)
     ca.pem         CA certificate; its presence means "the CA exists"
-    issued/        one PEM per issued certificate, named <serial hex>.pem
-    issued.jsonl   index of issued certificates, one JSON object a line (crash recovery)
+    issued/        one PEM per certificate issued alone, named <serial hex>.pem
+    issued.jsonl   index of issued certificates, one JSON object a line (crash recovery); a
+                   certificate issued in a batch has its PEM in its line (certificate_pem)
     revoked.json   {"crl_number": n, "revoked": [{"serial", "revoked_at", "reason", ...}]}
     crl.pem        the current CRL
     .lock          flock(2) target; every write to the directory happens under it

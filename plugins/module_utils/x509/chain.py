@@ -12,6 +12,7 @@ import datetime
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ValidationError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import remember
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import as_certificate_list, load_certificate
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import normalize_subject
 
@@ -39,7 +40,19 @@ def _check_validity(cert, at_time):
                               'Renew it, or update the trust anchors of the RA profile.')
 
 
+# (issuer, CA certificates below it) that passed _check_issuer_is_ca: a due sweep checks the
+# same CA for thousands of leaves.
+_ISSUER_OK = {}
+
+
 def _check_issuer_is_ca(issuer, child, ca_below):
+    if (issuer, ca_below) in _ISSUER_OK:
+        return
+    _check_issuer_constraints(issuer, child, ca_below)
+    remember(_ISSUER_OK, (issuer, ca_below), True)
+
+
+def _check_issuer_constraints(issuer, child, ca_below):
     try:
         bc = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
     except x509.ExtensionNotFound:
@@ -123,8 +136,10 @@ def verify_chain(leaf, chain, anchors, at_time=None):
                                   % (_describe(current), anchor_names()),
                                   'Add that root to the RA profile trust anchors if you trust it.')
         # Anchors first, so that a root sent by the CA is replaced by the trusted one.
-        candidates = [c for c in anchors + chain
-                      if c.subject == current.issuer and not any(c == p for p in path)]
+        candidates = []
+        for c in anchors + chain:   # a root sent in the chain and anchored is one candidate, not two
+            if c.subject == current.issuer and not any(c == p for p in path + candidates):
+                candidates.append(c)
         if not candidates:
             raise ValidationError("certificate chain does not lead to a trusted anchor of the RA profile: "
                                   "issuer '%s' of %s not found among the chain and the anchors %s."

@@ -159,14 +159,19 @@ def subject_alt_names_of(obj, what):
     return normalize_sans(list(sans or []))
 
 
-def certificate_facts(cert, request=None):
+def certificate_facts(cert, request=None, made=None):
     """What the inventory records of a certificate (lifecycle's records.fill_from_certificate):
     certificate_info's serial, names, dates, fingerprint and SPKI, with the SANs normalised,
     and nothing else. Issuance asks for it once per new certificate (a due sweep: thousands).
 
     ``request``: (CSR, its normalised subject, SANs and SPKI SHA-256). A certificate that
     carries the CSR's very key, subject and SANs (a CA that copies them, as the embedded one
-    does) has those strings too: compared as objects, they are not derived again."""
+    does) has those strings too: compared as objects, they are not derived again.
+
+    ``made``: what the connector that built ``cert`` put into it (the embedded CA), with the
+    strings it wrote for them: {'serial': (int, hex), 'not_before'/'not_after': (datetime
+    without microseconds, iso), 'issuer': (Name, normalised), 'fingerprint_sha256': hex of
+    ``cert`` itself}. Each is used once the certificate is checked to carry that value."""
     facts = None
     if request is not None:
         csr, subject, sans, spki = request
@@ -180,6 +185,11 @@ def certificate_facts(cert, request=None):
         facts = {'subject': normalize_subject(cert.subject),
                  'subject_alt_names': subject_alt_names_of(cert, 'certificate'),
                  'spki_sha256': spki_sha256(cert.public_key())}
+    if made is not None and cert.serial_number == made['serial'][0] and cert.issuer == made['issuer'][0] and \
+            cert.not_valid_before_utc == made['not_before'][0] and cert.not_valid_after_utc == made['not_after'][0]:
+        facts.update((k, made[k][1]) for k in ('serial', 'issuer', 'not_before', 'not_after'))
+        facts['fingerprint_sha256'] = made['fingerprint_sha256']
+        return facts
     facts.update({
         'serial': serial_hex(cert.serial_number),
         'issuer': normalize_subject(cert.issuer),

@@ -320,3 +320,43 @@ def test_concurrent_first_use_creates_one_ca(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
     assert len(set(x509.load_pem_x509_certificate(p.encode()).serial_number for p in leaves)) == 6
     assert len((ca_dir / 'issued.jsonl').read_text().splitlines()) == 6
+
+
+def test_issued_says_what_it_made_and_the_facts_agree(tmp_path):
+    """The embedded CA hands lifecycle what it put into the certificate; the facts built from
+    that are exactly those derived from the certificate alone."""
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_mod
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
+    from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import certificate_facts
+    from harness.certs import make_csr
+    connector = LocalConnector('made', {'directory': str(tmp_path / 'ca')}, {})
+    csr = make_csr(ec_mod.generate_private_key(ec_mod.SECP256R1()), 'CN=made.example.org')
+    issued = connector.issue(csr.public_bytes(serialization.Encoding.PEM).decode(), {})
+    assert issued.made is not None and issued.certificate is not None
+    assert certificate_facts(issued.certificate, None, issued.made) == certificate_facts(issued.certificate)
+    assert issued.made['serial'][1] == issued.connector_data['serial']
+    # ... and what it made is what the certificate carries: its strings are the ones used.
+    marked = dict(issued.made, fingerprint_sha256='from the CA')
+    assert certificate_facts(issued.certificate, None, marked)['fingerprint_sha256'] == 'from the CA'
+
+
+def test_issued_extensions_in_their_order_and_criticality(tmp_path):
+    """The builder is made whole (not by add_extension calls): the certificate still carries
+    every extension once, in the order and with the criticality they always had."""
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_mod
+    from cryptography.x509.oid import ExtensionOID
+    from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.local import LocalConnector
+    from harness.certs import make_csr
+    connector = LocalConnector('order', {'directory': str(tmp_path / 'ca'), 'crl_distribution_point': 'http://x/c.crl',
+                                         'ca_issuers_url': 'http://x/ca.pem'}, {})
+    csr = make_csr(ec_mod.generate_private_key(ec_mod.SECP256R1()), 'CN=order.example.org')
+    for _round in range(2):   # the second from what was made once
+        cert = connector.issue(csr.public_bytes(serialization.Encoding.PEM).decode(), {}).certificate
+        assert [(e.oid, e.critical) for e in cert.extensions] == [
+            (ExtensionOID.BASIC_CONSTRAINTS, True), (ExtensionOID.SUBJECT_KEY_IDENTIFIER, False),
+            (ExtensionOID.AUTHORITY_KEY_IDENTIFIER, False), (ExtensionOID.KEY_USAGE, True),
+            (ExtensionOID.EXTENDED_KEY_USAGE, False), (ExtensionOID.SUBJECT_ALTERNATIVE_NAME, False),
+            (ExtensionOID.CRL_DISTRIBUTION_POINTS, False), (ExtensionOID.AUTHORITY_INFORMATION_ACCESS, False)]
+        assert cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value == \
+            x509.SubjectKeyIdentifier.from_public_key(csr.public_key())
+        assert cert.not_valid_before_utc < cert.not_valid_after_utc

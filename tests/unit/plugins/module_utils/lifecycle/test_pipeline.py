@@ -88,3 +88,35 @@ def test_reservation_and_result_are_one_record(pki):
         store.close()
     assert [e['operation'] for e in events] == ['issue']
     assert events[0]['message'] == 'Issued serial %s through RA profile %r.' % (result['certificate']['serial'], 'web')
+
+
+def test_a_due_sweep_that_dies_after_the_ca_is_recovered_from_the_ca_index(pki, monkeypatch):
+    """The embedded CA keeps a batch's PEMs in its index lines only: a sweep that dies after the
+    CA wrote them and before the inventory stored them is recovered from those lines."""
+    import json
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import pipeline
+    olds = [pki.issue(name='crash%d.example.org' % i)['certificate'] for i in range(3)]
+
+    def die(*args, **kwargs):
+        raise RuntimeError('killed before the store')
+    monkeypatch.setattr(pipeline, '_store', die)
+    with pytest.raises(RuntimeError):
+        pki.run('renew', due=True, ra_profile='web', renew_before='100%')
+    monkeypatch.undo()
+    waiting = pki.certificates(state='requested')
+    assert sorted(r['renewed_from'] for r in waiting) == sorted(o['uuid'] for o in olds)
+    lines = [json.loads(line) for line in (pki.ca_dir / 'issued.jsonl').read_text().splitlines()]
+    batch = dict((line['record_uuid'], line) for line in lines if line.get('certificate_pem'))
+    assert set(batch) == set(r['uuid'] for r in waiting)
+    assert not any((pki.ca_dir / 'issued' / (line['serial'] + '.pem')).exists() for line in batch.values())
+    ctx = Context(dict(inventory=pki.inventory), False, False)
+    try:
+        connector = LocalConnector('web', dict(directory=str(pki.ca_dir)), {})
+        for record in waiting:
+            recovered = pipeline.recover_stale(ctx, connector, record)
+            assert recovered['state'] == 'issued', recovered
+            assert recovered['certificate_pem'] == batch[record['uuid']]['certificate_pem']
+            assert recovered['serial'] == batch[record['uuid']]['serial']
+    finally:
+        ctx.close()
+    assert pki.certificates(state='requested') == [] and len(pki.certificates(state='issued')) == 6

@@ -8,7 +8,6 @@ __metaclass__ = type
 
 import json
 import os
-import stat
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex, random_serial
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout
@@ -87,8 +86,9 @@ def test_serials_read_incrementally_and_see_other_writers(tmp_path):
 
 
 def test_batch_writes_everything_at_its_end(tmp_path, monkeypatch):
-    """Inside a batch nothing is written per certificate; end_batch writes every PEM, syncs,
-    then appends every index line at once, and serials handed out meanwhile are never reused."""
+    """Inside a batch nothing is written per certificate; end_batch appends every index line at
+    once, each carrying its PEM (no file per certificate), with one fsync, of the index, and no
+    sync of the whole machine; serials handed out meanwhile are never reused."""
     index = index_at(tmp_path)
     before = '%x' % index.new_serial()
     index.record(before, PEM % 'OLD', {'record_uuid': 'u0'})
@@ -99,43 +99,45 @@ def test_batch_writes_everything_at_its_end(tmp_path, monkeypatch):
         serials.append(serial)
         index.record(serial, PEM % ('B%d' % i), {'record_uuid': 'u%d' % (i + 1)})
     assert len(set(serials + [before])) == 4
-    assert sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()) == [before + '.pem']
     assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 1
     assert index.serials() >= set(serials)  # new_serial() knows them already
-    order = []
-    monkeypatch.setattr('os.sync', lambda: order.append((
-        sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()),
-        len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()))))
+    synced = []
+
+    def no_sync():
+        raise AssertionError('os.sync() flushes every file system of the machine')
+    real_fsync = os.fsync
+    monkeypatch.setattr('os.sync', no_sync)
+    monkeypatch.setattr('os.fsync', lambda fd: synced.append((
+        os.readlink('/proc/self/fd/%d' % fd), len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines())))
+        or real_fsync(fd))
     index.end_batch()
-    # The sync came after every PEM was written and before any index line was.
-    assert order == [(sorted([before + '.pem'] + [s + '.pem' for s in serials]), 1)]
+    assert synced == [(str(tmp_path / 'ca' / 'issued.jsonl'), 4)]   # one fsync, of the index, once written
+    assert sorted(p.name for p in (tmp_path / 'ca' / 'issued').iterdir()) == [before + '.pem']
     lines = [json.loads(line) for line in (tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()]
     assert [line['serial'] for line in lines] == [before] + serials
-    assert index.find('u2') == (serials[1], PEM % 'B1')
-    index.record('%x' % index.new_serial(), PEM % 'AFTER', {'record_uuid': 'u9'})  # unbatched again
+    assert [line.get('certificate_pem') for line in lines] == [None] + [PEM % ('B%d' % i) for i in range(3)]
+    fresh = IssuedIndex(index.layout)   # another process (crash recovery)
+    assert fresh.find('u2') == (serials[1], PEM % 'B1') and fresh.find('u0') == (before, PEM % 'OLD')
+    index.record('%x' % index.new_serial(), PEM % 'AFTER', {'record_uuid': 'u9'})  # unbatched again: a file
     assert len((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()) == 5
+    last = json.loads((tmp_path / 'ca' / 'issued.jsonl').read_text().splitlines()[-1])
+    assert 'certificate_pem' not in last and (tmp_path / 'ca' / 'issued' / (last['serial'] + '.pem')).exists()
+    assert IssuedIndex(index.layout).serials() == set([before] + serials + [last['serial']])
 
 
-def test_batch_pems_are_written_in_place_with_their_mode(tmp_path):
-    """A batch writes each new PEM in place (no temporary file and rename): mode 0644 whatever
-    the umask, and a leftover of the same serial (torn by a crash before its index line) is
-    replaced whole."""
+def test_serials_are_read_without_parsing_lines_and_never_from_a_value(tmp_path):
+    """serials() finds each line's serial key; text that looks like one inside a value (a
+    subject, a PEM) is not a serial, and a torn tail is read once whole."""
     index = index_at(tmp_path)
-    index.record('%x' % index.new_serial(), PEM % 'FIRST', {'record_uuid': 'u0'})  # creates issued/
-    leftover = '%x' % index.new_serial()
-    (tmp_path / 'ca' / 'issued' / (leftover + '.pem')).write_text('-----BEGIN CERT')
-    old_umask = os.umask(0o077)
-    try:
-        index.begin_batch()
-        fresh = '%x' % index.new_serial()
-        index.record(fresh, PEM % 'FRESH', {'record_uuid': 'u1'})
-        index.record(leftover, PEM % 'AGAIN', {'record_uuid': 'u2'})
-        index.end_batch()
-    finally:
-        os.umask(old_umask)
-    for serial, body in ((fresh, 'FRESH'), (leftover, 'AGAIN')):
-        path = tmp_path / 'ca' / 'issued' / (serial + '.pem')
-        assert path.read_text() == PEM % body
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    assert not [p.name for p in (tmp_path / 'ca' / 'issued').iterdir() if not p.name.endswith('.pem')]
-    assert index.find('u1') == (fresh, PEM % 'FRESH') and index.find('u2') == (leftover, PEM % 'AGAIN')
+    index.record('a1', PEM % 'a', {'record_uuid': 'u1', 'subject': 'CN="serial": "dead"'})
+    index.begin_batch()
+    index.record('b2', PEM % 'b', {'record_uuid': 'u2', 'subject': 'O=x\\\\", "serial": "beef'})
+    index.end_batch()
+    path = tmp_path / 'ca' / 'issued.jsonl'
+    with open(str(path), 'a') as handle:
+        handle.write('{"serial": "c3", "record')   # torn: the writer died
+    assert IssuedIndex(index.layout).serials() == {'a1', 'b2'}
+    assert [e['serial'] for e in IssuedIndex(index.layout).entries()] == ['a1', 'b2']
+    with open(str(path), 'a') as handle:
+        handle.write('_uuid": "u3"}\n')   # the line completed (another writer's view of it)
+    assert IssuedIndex(index.layout).serials() == {'a1', 'b2', 'c3'}

@@ -104,3 +104,26 @@ def test_csr_info():
     assert info['public_key'] == {'type': 'ec', 'curve': 'P-256'}
     assert info['signature_algorithm'] == 'ecdsa'
     assert info['extensions'] == {}
+
+
+def _made(cert, **wrong):
+    """What a connector that built ``cert`` says it put in, marked so a use shows; ``wrong``
+    replaces a value put in by another."""
+    made = {'serial': (cert.serial_number, 'made-serial'), 'issuer': (cert.issuer, 'made-issuer'),
+            'not_before': (cert.not_valid_before_utc, 'made-nb'), 'not_after': (cert.not_valid_after_utc, 'made-na'),
+            'fingerprint_sha256': 'made-fp'}
+    for key, value in wrong.items():
+        made[key] = (value, made[key][1])
+    return made
+
+
+def test_certificate_facts_take_what_the_connector_made_once_checked_equal(pki):
+    leaf = make_cert('www.example.org', ec_key(), 'Inter', pki['inter_key'], sans=['DNS:www.example.org'])
+    facts = certificate_facts(leaf, None, _made(leaf))
+    assert [facts[k] for k in ('serial', 'issuer', 'not_before', 'not_after', 'fingerprint_sha256')] == \
+        ['made-serial', 'made-issuer', 'made-nb', 'made-na', 'made-fp']
+    assert facts['subject'] == 'CN=www.example.org'   # never the connector's word
+    # One value the certificate does not carry: everything is derived from the certificate.
+    for wrong in (dict(serial=leaf.serial_number + 1), dict(issuer=leaf.subject),
+                  dict(not_before=leaf.not_valid_before_utc - DAY), dict(not_after=leaf.not_valid_after_utc + DAY)):
+        assert certificate_facts(leaf, None, _made(leaf, **wrong)) == certificate_facts(leaf), wrong
