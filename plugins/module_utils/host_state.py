@@ -22,13 +22,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import hashlib
 import json
 import os
 import stat
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_atomic
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import sha256_hex, write_atomic
 
 STAMP_VERSION = 1
 REQUEST_OPTIONS = ('subject', 'subject_alt_names', 'extensions', 'signature_algorithm', 'digest')
@@ -43,10 +42,6 @@ def read_bytes(path):
         if exc.errno == errno.ENOENT:
             return None
         raise InputError('%s cannot be read: %s.' % (path, exc.strerror or exc), 'Check its owner and mode.')
-
-
-def sha256_hex(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 def stamp_path(key_path):

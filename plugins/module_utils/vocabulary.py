@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import datetime
 import errno
+import hashlib
 import os
 import tempfile
 
@@ -128,6 +129,12 @@ def serial_colons(serial):
     if len(text) % 2:
         text = '0' + text
     return ':'.join(text[i:i + 2] for i in range(0, len(text), 2))
+
+
+def sha256_hex(data):
+    """SHA-256 of bytes, lowercase hex: how a deployed file is fingerprinted, on the host that
+    reports it (host_state) and on the controller that compares (lifecycle/deployed.py)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def write_atomic(path, data, mode=0o644, sync=True, prefix='.tmp-', suffix=''):

@@ -4,7 +4,7 @@
 """Whether the certificate files on a host differ from what should be deployed.
 
 The host-side ``certificate_request`` reports what is deployed (``report_files``: SHA-256 of
-each file's bytes, owner, group, mode; see ``host_request.describe_files``) in the same
+each file's bytes, owner, group, mode; see ``host_state.describe_files``) in the same
 round-trip that checks the key and the CSR. This decides, on the controller, whether the
 deploy task has anything to do: a no-change run then costs one host round-trip. It answers
 "differs" whenever it cannot tell (nothing reported, a symbolic mode, an unknown owner), so
@@ -14,8 +14,9 @@ the deploy module, which compares for itself, stays the last word.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import hashlib
 import os
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import sha256_hex
 
 
 def _mode_value(mode):
@@ -44,7 +45,7 @@ def file_differs(spec, seen):
     if not seen or not seen.get('exists'):
         return True
     content = (spec.get('content') or '').encode('utf-8')
-    if hashlib.sha256(content).hexdigest() != seen.get('sha256'):
+    if sha256_hex(content) != seen.get('sha256'):
         return True
     mode = _mode_value(spec.get('mode'))
     if mode is None or mode != seen.get('mode'):

@@ -12,7 +12,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils import compliance as
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import checks
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import successors_of
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record, validation_status
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
+    public_record, record_field, validation_status,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
 
 
@@ -88,12 +90,6 @@ def op_info(ctx):
     return result
 
 
-# A narrow ``fields`` list of these needs no full public record per certificate.
-_CHEAP_FIELDS = frozenset(('uuid', 'serial', 'subject', 'issuer', 'not_before', 'not_after', 'state',
-                           'validation_status', 'superseded_by', 'ra_profile', 'labels', 'subject_alt_names',
-                           'locations', 'origin', 'replaceable', 'compliance'))
-
-
 class _Shape(object):
     """What each returned certificate holds and how many are returned (fields, limit,
     counts_only): large inventories make large results, and every byte of a result is
@@ -110,10 +106,10 @@ class _Shape(object):
         return self.limit is None or returned < self.limit
 
     def item(self, record, status, successor, view, tx):
-        if self.fields is not None and _CHEAP_FIELDS.issuperset(self.fields):
-            item = dict((k, record.get(k)) for k in self.fields)
-        else:
+        if self.fields is None:
             item = public_record(record)
+        else:  # each key derived alone; status and successor are given
+            item = dict((k, record_field(record, k)) for k in self.fields if k not in ('validation_status', 'superseded_by'))
         item['validation_status'] = status  # computed once, with the RA profile's renew_before
         item['superseded_by'] = successor
         item.update(view)  # locations, origin, replaceable, compliance

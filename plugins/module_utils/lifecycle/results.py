@@ -61,14 +61,28 @@ def validation_status(record, now=None, renew_before=None, superseded_by=None):
     return 'valid'
 
 
+# The keys of public_record derived from the record rather than stored in it.
+DERIVED_FIELDS = ('validation_status', 'superseded_by', 'lineage', 'issued_by')
+
+
+def record_field(record, key, now=None, renew_before=None, superseded_by=None):
+    """One key of public_record, derived alone: a narrow ``fields`` list (certificate_info, a due
+    sweep) needs no full public record per certificate."""
+    if key == 'validation_status':
+        return validation_status(record, now, renew_before, superseded_by)
+    if key == 'superseded_by':
+        return superseded_by
+    if key == 'lineage':
+        return dict(renewed_from=record.get('renewed_from'), rekeyed_from=record.get('rekeyed_from'))
+    if key == 'issued_by':
+        return issued_by(record)
+    return record.get(key)
+
+
 def public_record(record, now=None, renew_before=None, superseded_by=None):
     """The record as modules return it: no PEMs (those are returned beside it)."""
-    out = dict((k, record.get(k)) for k in PUBLIC_FIELDS)
-    out['validation_status'] = validation_status(record, now, renew_before, superseded_by)
-    out['superseded_by'] = superseded_by
-    out['lineage'] = dict(renewed_from=record.get('renewed_from'), rekeyed_from=record.get('rekeyed_from'))
-    out['issued_by'] = issued_by(record)
-    return out
+    return dict((k, record_field(record, k, now, renew_before, superseded_by))
+                for k in PUBLIC_FIELDS + DERIVED_FIELDS)
 
 
 def issued_by(record):
@@ -152,19 +166,6 @@ def certificate_result(record, changed, reason, ctx, before=None, renew_before=N
 PEM_FIELDS = ('certificate_pem', 'chain_pem', 'root_pem', 'fullchain_pem')
 
 
-def _record_field(record, key, now, renew_before, superseded_by):
-    """One key of public_record, derived alone."""
-    if key == 'validation_status':
-        return validation_status(record, now, renew_before, superseded_by)
-    if key == 'superseded_by':
-        return superseded_by
-    if key == 'lineage':
-        return dict(renewed_from=record.get('renewed_from'), rekeyed_from=record.get('rekeyed_from'))
-    if key == 'issued_by':
-        return issued_by(record)
-    return record.get(key)
-
-
 def certificate_entry(record, changed, reason, ctx, fields, renew_before=None, superseded_by=None):
     """certificate_result narrowed to ``fields`` (a due sweep's option of the same name, in
     certificate_info's vocabulary): ``certificate`` holds only the record keys named, the PEM
@@ -175,7 +176,7 @@ def certificate_entry(record, changed, reason, ctx, fields, renew_before=None, s
         return certificate_result(record, changed, reason, ctx, renew_before=renew_before,
                                   superseded_by=superseded_by)
     item = dict(changed=changed, reason=reason, certificate=dict(
-        (k, _record_field(record, k, ctx.now, renew_before, superseded_by)) for k in fields if k not in PEM_FIELDS))
+        (k, record_field(record, k, ctx.now, renew_before, superseded_by)) for k in fields if k not in PEM_FIELDS))
     pems = [k for k in fields if k in PEM_FIELDS]
     if pems:
         cert = record.get('certificate_pem') or ''

@@ -2,10 +2,9 @@
 one ansible-playbook run on the embedded CA; every entry of ``certificates`` holds exactly the
 keys asked for, the next task reads them, and openssl verifies each renewed certificate against
 the root the entry carries, for the key of the certificate it renews."""
-import json
-import sqlite3
 import subprocess
 
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
 from harness.playbook import assert_ok, run_playbook
 
 NAMES = ['a.fields.test', 'b.fields.test', 'c.fields.test']
@@ -44,11 +43,12 @@ def test_due_sweep_with_fields_returns_only_those_and_the_certificates_verify(tm
     assert_ok(run)
     sweep = run.result('Sweep')
     assert sweep['changed'] is True and sweep['renewed'] == 3 and sweep['errors'] == [], sweep
-    conn = sqlite3.connect(str(db))
+    store = open_store('sqlite://%s' % db)
     try:
-        records = dict((r['uuid'], r) for r in (json.loads(row[0]) for row in conn.execute('SELECT data FROM certificates')))
+        with store.transaction(write=False) as tx:
+            records = dict((r['uuid'], r) for r in tx.find_certificates())
     finally:
-        conn.close()
+        store.close()
     root = tmp_path / 'root.pem'
     for i, item in enumerate(sweep['certificates']):
         assert set(item) == {'certificate', 'renewed_from', 'changed', 'reason', 'certificate_pem', 'root_pem'}, item

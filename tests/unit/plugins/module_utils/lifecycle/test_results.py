@@ -3,7 +3,9 @@ import datetime
 
 import pytest
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import public_record, validation_status
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
+    public_record, record_field, validation_status,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
 
 START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
@@ -36,3 +38,15 @@ def test_public_record_says_superseded_by():
     assert current['superseded_by'] is None and current['validation_status'] == 'expired'
     replaced = public_record(record(), now, superseded_by='u2')
     assert replaced['superseded_by'] == 'u2' and replaced['validation_status'] == 'superseded'
+
+
+def test_each_field_alone_is_the_field_of_the_public_record():
+    """A narrow fields list (certificate_info, a due sweep) gets each key as public_record has it."""
+    now = START + datetime.timedelta(days=25)
+    rec = dict(record(), renewed_from='u0', serial='0a', labels={'host': 'h'},
+               connector_data={'issued_by': {'url': 'https://ca.test'}, 'profile': 'tlsserver'})
+    full = public_record(rec, now, None, 'u2')
+    assert full['lineage'] == {'renewed_from': 'u0', 'rekeyed_from': None}
+    assert full['issued_by'] == {'url': 'https://ca.test', 'certificate_profile': 'tlsserver'}
+    for key, value in full.items():
+        assert record_field(rec, key, now, None, 'u2') == value, key
