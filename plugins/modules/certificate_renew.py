@@ -71,6 +71,12 @@ options:
         the inventory is considered.
       - If some certificates cannot be renewed, the others are renewed anyway and the task fails
         naming those that could not, listed in RV(errors).
+      - A renewal that an earlier run left unfinished (it was killed) is finished first, from the
+        CA's own records where the CA issued it; its certificate is renewed again if not.
+      - On the embedded CA with its key in a file, a sweep of at least 1000 due certificates is shared
+        among processes, one per CPU the controller lets the task use (at most 4), each signing and
+        storing its share. The environment variable E(PKI_LIFECYCLE_SWEEP_PROCESSES) sets the number
+        of processes instead (V(1): this process only).
     type: bool
     default: false
   labels:

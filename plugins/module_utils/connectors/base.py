@@ -85,6 +85,12 @@ class Connector(object):
         overrides it; whatever it defers must be durable when the block is left."""
         yield
 
+    def can_fork(self):
+        """True when this object keeps working in a forked child process, so that a large due
+        sweep may sign in several (lifecycle/processes.py). Not with sockets, HTTP sessions or
+        token sessions open, which a fork shares between two processes."""
+        return False
+
     def revoke(self, certificate_pem, serial, reason, attributes):
         """Revoke; ``reason`` is an RFC 5280 name. Return a dict of extra facts
         (e.g. {'crl_path': ...})."""

@@ -206,7 +206,7 @@ class LocalConnector(Connector):
             raise InputError('%s must be a positive number of days.' % name)
         return value
 
-    _batching = False     # inside batch(): the lock is held, fsyncs wait for its end
+    _batching = False     # inside batch(): index writes and fsyncs wait for its end
     _aki = None           # (CA certificate, the AKI extension of what it issues)
     _chain = None         # (CA certificate, the chain PEMs returned with what it issues)
     _issuer = None        # (CA certificate, (its subject, normalised)): the issuer of what it issues
@@ -273,7 +273,8 @@ class LocalConnector(Connector):
             if not len(csr.subject):
                 raise InputError('The CSR has neither a subject nor subjectAltNames.')
         extensions.extend(self._published())
-        with self.lock:  # inside batch() it is held already: then this nests
+        # Inside batch() the serials are known and writing waits for its end: no lock needed.
+        with contextlib.nullcontext() if self._batching else self.lock:
             serial = self.index.new_serial()
             cert = sign(x509.CertificateBuilder(
                 issuer_name=ca_cert.subject, subject_name=csr.subject, public_key=leaf_key, serial_number=serial,
@@ -338,25 +339,32 @@ class LocalConnector(Connector):
                       dict(data or {}, serial=serial, ca_directory=self.directory,
                            chain_includes_root=self.chain_includes_root), certificate=certificate)
 
+    def can_fork(self):
+        # A key in a file is a cryptography object: it signs in a child. A token session is not.
+        return self.key_store is None
+
     @contextlib.contextmanager
     def batch(self):
-        """Issue many certificates under one lock and one flush to disk (bulk renewal).
+        """Issue many certificates with one flush to disk (bulk renewal).
 
         Inside, issue() signs and keeps each certificate; leaving writes every PEM and index
         line (local_ca/index.py end_batch: one index append with the PEMs, one fsync), before the caller
         records the results in the inventory (which holds their ``requested`` reservations until then, so a
-        crash in between is recovered through lookup() like any other)."""
+        crash in between is recovered through lookup() like any other). The lock is held to
+        read the serials issued so far and to append, not while signing: other processes of
+        a due sweep sign at the same time (end_batch rules out a serial they took meanwhile)."""
         if self._batching:
             yield
             return
         self._open()  # may create the CA, which takes the lock itself
         with self.lock:
-            self._batching = True
             self.index.begin_batch()
-            try:
-                yield
-            finally:
-                self._batching = False
+        self._batching = True
+        try:
+            yield
+        finally:
+            self._batching = False
+            with self.lock:
                 self.index.end_batch()  # PEMs, one sync, index lines, fsync
 
     def lookup(self, record):

@@ -37,6 +37,7 @@ class Context(object):
         self.now = utcnow()
         self.who = who()
         self._store = None
+        self._inherited_store = None
 
     @property
     def store(self):
@@ -61,6 +62,11 @@ class Context(object):
             ra_profile=ra_profile or (record['ra_profile'] if record else None),
             who=self.who,
         ))
+
+    def reopen_store(self):
+        """In a forked child (lifecycle/processes.py): a connection of its own from now on. The
+        parent's stays referenced and unused: closing it here could end the parent's session."""
+        self._inherited_store, self._store = self._store, None
 
     def close(self):
         if self._store is not None:

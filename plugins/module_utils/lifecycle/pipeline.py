@@ -126,6 +126,7 @@ def issue_batch(ctx, connector, profile, jobs, operation):
             job.record = new_record(ctx, profile, job.request, job.labels, job.lineage)
             tx.put_certificate(job.record)
             reserved.append(job)
+    _test_pause('batch_after_reserve')
     # The embedded CA holds its lock once and flushes to disk once, on leaving: what it wrote
     # is on disk before the inventory says issued.
     authorities = failover.Authorities(ctx, profile, connector)
@@ -133,6 +134,7 @@ def issue_batch(ctx, connector, profile, jobs, operation):
         for job in reserved:
             job.authorities = job.authorities or authorities
             _call_ca(connector, job)
+    _test_pause('batch_before_store')
     _store(ctx, profile, operation, reserved)
     return reserved, left
 
@@ -167,7 +169,7 @@ def _reserve_one(ctx, connector, profile, job, operation, force):
                 tx.put_certificate(record)
                 job.record, job.resuming = record, True
                 return None
-            alive = [p for p in pending if _writer_alive(tx, p)]
+            alive = [p for p in pending if writer_alive(tx, p)]
             stale = [p for p in pending if p not in alive]
             if not alive and not stale:
                 if ctx.check_mode:
@@ -367,7 +369,7 @@ def _pid_alive(requested_by):
     return True
 
 
-def _writer_alive(tx, record):
+def writer_alive(tx, record):
     """Is the writer of a 'requested' record still at work? The store's word first (PostgreSQL
     sees whether that writer's connection is open, on any controller), then the pid when the
     writer ran on this host, else a lease: request_lease_seconds() from the record's updated_at."""
@@ -386,9 +388,9 @@ def _writer_alive(tx, record):
 
 def _test_pause(stage):
     """TEST-ONLY crash hook; inert unless the environment variable PKI_LIFECYCLE_TEST_PAUSE_AT
-    (comma-separated stage names: during_reserve, after_reserve, after_ca_call, before_store)
-    names ``stage``. Then this process writes its pid to $PKI_LIFECYCLE_TEST_PAUSE_DIR/<stage>.<pid>
-    and sleeps, so that the crash-safety tests can SIGKILL it right there.
+    (comma-separated stage names: during_reserve, after_reserve, after_ca_call, before_store;
+    a due sweep's batches: batch_after_reserve, batch_before_store) names ``stage``. Then this
+    process writes its pid to $PKI_LIFECYCLE_TEST_PAUSE_DIR/<stage>.<pid> and sleeps, so that the crash-safety tests can SIGKILL it right there.
     Never set it outside tests."""
     stages = os.environ.get('PKI_LIFECYCLE_TEST_PAUSE_AT')
     if not stages or stage not in stages.split(','):

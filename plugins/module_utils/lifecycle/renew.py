@@ -13,8 +13,10 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputE
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.context import (
     cached_connector, load_profile, merged_attributes,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import Job, issue_batch, issue_one
-from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import renewal_info
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.pipeline import (
+    Job, issue_batch, issue_one, recover_stale, writer_alive,
+)
+from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import processes, renewal_info
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.records import (
     find_certificate, lineage_head, with_successors,
 )
@@ -154,17 +156,20 @@ def _renewal_job(ctx, tx, profile, record, p, attributes):
 def renew_due(ctx):
     """Renew every due certificate (lineage heads only) of an RA profile and/or labels, in one task."""
     p = ctx.params
+    results, errors, connectors = [], [], {}
     with ctx.store.transaction(write=False) as tx:
         profiles = {}
         if p.get('ra_profile'):
             profiles[p['ra_profile']] = load_profile(ctx, tx, p['ra_profile'], 'renew')
+    if not ctx.check_mode:
+        _recover(ctx, profiles, connectors, lambda tx, r: not writer_alive(tx, r))
+    with ctx.store.transaction(write=False) as tx:
         candidates = tx.find_certificates(ra_profile=p.get('ra_profile'), state='issued', labels=p.get('labels') or None)
         children = with_successors(tx, None, states=('issued', 'revoked', 'requested'))
         heads = [r for r in candidates if r['uuid'] not in children]
         for r in heads:
             if r['ra_profile'] not in profiles:
                 profiles[r['ra_profile']] = tx.get_ra_profile(r['ra_profile'])
-    results, errors, connectors = [], [], {}
     batches = {}  # RA profile -> [(record, due, opens)]
     for record in heads:
         profile = profiles.get(record['ra_profile'])
@@ -184,9 +189,15 @@ def renew_due(ctx):
         else:
             batches.setdefault(profile['name'], []).append((record, due, opens))
     for name, items in batches.items():
-        for start in range(0, len(items), RENEW_BATCH_SIZE):
-            renew_batch(ctx, items[start:start + RENEW_BATCH_SIZE], p, connectors[name], profiles[name],
-                        results, errors)
+        connector, profile = connectors[name], profiles[name]
+        parts = processes.shares(items) if connector.can_fork() else [items]
+        for part, outcome in zip(parts, processes.run_split(
+                ctx, parts, lambda ctx, part: _renew_share(ctx, part, p, connector, profile))):
+            if isinstance(outcome, processes.ShareFailed):
+                _share_failed(ctx, part, p, profiles, connectors, outcome, results, errors)
+            else:
+                results.extend(outcome[0])
+                errors.extend(outcome[1])
     renewed = sum(1 for r in results if r['changed'])
     result = dict(changed=renewed > 0, renewed=renewed, certificates=results, errors=errors,
                   reason='Renewed %d due certificate(s)%s.' % (renewed, ', %d failed' % len(errors) if errors else '')
@@ -196,6 +207,57 @@ def renew_due(ctx):
             len(errors), len(errors) + renewed, '; '.join('%s: %s' % (e['subject'], e['msg']) for e in errors)),
             'The others were renewed; fix the cause and run again.', details=result)
     return result
+
+
+def _recover(ctx, profiles, connectors, stale):
+    """Renewals left ``requested`` by a run that died (a crash; a sweep process that failed):
+    asked of the CA as issue_one asks for one, they end issued or failed, and a head whose
+    renewal failed is due again. ``stale(tx, record)``: whether to recover that record.
+    Returns the recovered records by the uuid they renew."""
+    p = ctx.params
+    with ctx.store.transaction(write=False) as tx:
+        found = [r for r in tx.find_certificates(ra_profile=p.get('ra_profile'), state='requested',
+                                                 labels=p.get('labels') or None)
+                 if r.get('renewed_from') and stale(tx, r)]
+        for r in found:
+            if r['ra_profile'] not in profiles:
+                profiles[r['ra_profile']] = tx.get_ra_profile(r['ra_profile'])
+    recovered = {}
+    for record in found:
+        profile = profiles.get(record['ra_profile'])
+        try:
+            connector = cached_connector(ctx, connectors, profile) if profile else None
+        except PkiError:
+            connector = None
+        if connector is not None:
+            recovered[record['renewed_from']] = recover_stale(ctx, connector, record)
+    return recovered
+
+
+def _share_failed(ctx, items, p, profiles, connectors, failure, results, errors):
+    """A sweep process died: what it left requested is recovered now (its writer, this run,
+    is alive, so no later run would); a renewal the CA made counts, the rest are errors."""
+    uuids = set(record['uuid'] for record, _due, _opens in items)
+    recovered = _recover(ctx, profiles, connectors,
+                         lambda tx, r: r['renewed_from'] in uuids and r.get('requested_by') == ctx.who)
+    for record, due, opens in items:
+        new = recovered.get(record['uuid'])
+        if new is not None and new.get('state') == 'issued':
+            reason = renewed_reason(record, new, p, due, opens) + ' Recovered after its renewal process failed.'
+            _append_result(ctx, results, record, new, True, reason, p.get('renew_before') or (
+                profiles[record['ra_profile']].get('policy') or {}).get('renew_before'))
+        else:
+            errors.append(_renew_error(record, PkiError(
+                'The process renewing it failed: %s' % failure,
+                'Run the task again: it is renewed then.')))
+
+
+def _renew_share(ctx, items, p, connector, profile):
+    """One process's share of a due sweep, in batches; returns (results, errors)."""
+    results, errors = [], []
+    for start in range(0, len(items), RENEW_BATCH_SIZE):
+        renew_batch(ctx, items[start:start + RENEW_BATCH_SIZE], p, connector, profile, results, errors)
+    return results, errors
 
 
 def renew_batch(ctx, items, p, connector, profile, results, errors):

@@ -24,6 +24,7 @@ import json
 import os
 import re
 
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import layout as layoutlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import serial_hex, write_atomic
 
@@ -71,23 +72,27 @@ class IssuedIndex(object):
         if self._serials is None or size < self._serials_at:
             self._serials, self._serials_at = set(), 0
         if size > self._serials_at:
-            with open(path, 'rb') as handle:
-                handle.seek(self._serials_at)
-                data = handle.read()
-            end = data.rfind(b'\n') + 1  # whole lines only; a torn tail is read again next time
-            # The serial of each line, without parsing the line: lines of a batch carry their PEM
-            # (a CA's index grows by megabytes), and every process reads them all once. Lines are
-            # json.dumps(sort_keys=True): '"serial": "' appears as is only as that key (inside a
-            # string value its quotes are escaped). A line torn by a crash: its certificate was
-            # never returned; if its serial made it, it is merely not handed out again.
-            self._serials.update(serial.decode('ascii') for serial in _SERIAL.findall(data, 0, end))
-            self._serials_at += end
+            self._serials.update(self._read_serials(path))
         return self._serials
+
+    def _read_serials(self, path):
+        """The serials of the lines appended since the last read."""
+        with open(path, 'rb') as handle:
+            handle.seek(self._serials_at)
+            data = handle.read()
+        end = data.rfind(b'\n') + 1  # whole lines only; a torn tail is read again next time
+        # The serial of each line, without parsing the line: lines of a batch carry their PEM
+        # (a CA's index grows by megabytes), and every process reads them all once. Lines are
+        # json.dumps(sort_keys=True): '"serial": "' appears as is only as that key (inside a
+        # string value its quotes are escaped). A line torn by a crash: its certificate was
+        # never returned; if its serial made it, it is merely not handed out again.
+        self._serials_at += end
+        return set(serial.decode('ascii') for serial in _SERIAL.findall(data, 0, end))
 
     def new_serial(self):
         """A random serial not in the index. Caller holds the lock."""
-        # Inside a batch the lock is held throughout and the index grows only at its end: the
-        # serials read when the batch began are current (record() adds the batch's own).
+        # Inside a batch: the serials read when it began, and the batch's own (record() adds
+        # them); what other processes append meanwhile is ruled out by end_batch().
         known = self._serials if self._pending is not None and self._serials is not None else self.serials()
         serial = random_serial()
         while serial_hex(serial) in known:  # 2^-126 per try; cheap to rule out anyway
@@ -104,6 +109,15 @@ class IssuedIndex(object):
         and one fsync. Caller holds the lock and has not yet told the inventory: as for one
         certificate, the PEM is on disk before the record says issued."""
         pending, self._pending = self._pending, None
+        if pending and os.path.exists(self.layout.index) and self._serials is not None:
+            # Appended by another process since the batch began (a due sweep's other shares).
+            taken = self._read_serials(self.layout.index) if os.path.getsize(self.layout.index) > self._serials_at \
+                else set()
+            clash = sorted(taken & set(serial for serial, _pem, _entry in pending))
+            self._serials.update(taken)
+            if clash:   # 2^-126 per pair: never seen, but an index must not name two certificates
+                raise ConnectorError('Serial %s was issued twice by concurrent runs; the batch is not recorded.'
+                                     % clash[0], 'Run the task again: its certificates are issued anew.')
         if pending:
             self._append([dict(entry, certificate_pem=pem) for _serial, pem, entry in pending], sync=True)
 

@@ -9,6 +9,9 @@ __metaclass__ = type
 import json
 import os
 
+import pytest
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.index import IssuedIndex, random_serial
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.layout import Layout
 
@@ -141,3 +144,34 @@ def test_serials_are_read_without_parsing_lines_and_never_from_a_value(tmp_path)
     with open(str(path), 'a') as handle:
         handle.write('_uuid": "u3"}\n')   # the line completed (another writer's view of it)
     assert IssuedIndex(index.layout).serials() == {'a1', 'b2', 'c3'}
+
+
+def test_two_batches_at_once_and_a_serial_taken_meanwhile(tmp_path):
+    """Two processes of a due sweep batch the same CA at once (the lock is held only to begin and
+    to end a batch): both batches are written whole; a serial another batch wrote meanwhile is
+    refused at the end, with nothing of that batch written."""
+    first, second = index_at(tmp_path), IssuedIndex(Layout(str(tmp_path / 'ca')))
+    first.begin_batch()
+    second.begin_batch()
+    mine = ['%x' % first.new_serial() for dummy in range(2)]
+    theirs = ['%x' % second.new_serial() for dummy in range(2)]
+    for serial in mine:
+        first.record(serial, PEM % serial, {'record_uuid': 'a-' + serial})
+    for serial in theirs:
+        second.record(serial, PEM % serial, {'record_uuid': 'b-' + serial})
+    first.end_batch()
+    second.end_batch()
+    assert first.serials() >= set(mine + theirs) and second.serials() >= set(mine + theirs)
+    assert sorted(e['serial'] for e in first.entries()) == sorted(mine + theirs)
+    # The clash: a third batch that happens to draw a serial the first one wrote after it began.
+    third = IssuedIndex(Layout(str(tmp_path / 'ca')))
+    third.begin_batch()
+    first.begin_batch()
+    taken = '%x' % first.new_serial()
+    first.record(taken, PEM % taken, {'record_uuid': 'late'})
+    first.end_batch()
+    third.record(taken, PEM % taken, {'record_uuid': 'clash'})
+    with pytest.raises(ConnectorError) as raised:
+        third.end_batch()
+    assert taken in raised.value.message and 'Run the task again' in raised.value.hint
+    assert [e['record_uuid'] for e in first.entries()].count('clash') == 0

@@ -1,0 +1,188 @@
+"""A due sweep on the embedded CA spread over processes (lifecycle/processes.py), as a scheduled
+sweep runs it: every certificate renewed once, by the process whose share it was; a share whose
+process is SIGKILLed is recovered by the run itself (what the CA signed is stored, the rest is
+reported and renewed by the next run); a run killed whole is recovered by the next sweep.
+
+Each process of a share writes a pause file (the test-only hook PKI_LIFECYCLE_TEST_PAUSE_AT):
+so the tests see how many processes took part, and can kill one of them there."""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
+from harness.inventories import ca_issued
+from harness.playbook import assert_ok, run_playbook
+
+NAMES = ['n%d.split.test' % i for i in range(6)]
+SHARES = 3
+
+
+def issue_play(inventory, ca_dir, keys_dir):
+    return [{'hosts': 'localhost', 'gather_facts': False,
+             'module_defaults': {'group/pki.lifecycle.certificates': {'inventory': inventory}},
+             'tasks': [
+                 {'name': 'RA profile', 'pki.lifecycle.ra_profile': {
+                     'name': 'split', 'connector': 'local',
+                     'connector_options': {'directory': ca_dir, 'ca_subject': 'CN=Split Root CA'}}},
+                 {'name': 'Token profile', 'pki.lifecycle.token_profile': {
+                     'name': 'keys', 'type': 'file', 'options': {'path': keys_dir}}},
+                 {'name': 'Issue', 'loop': NAMES, 'pki.lifecycle.certificate_issue': {
+                     'ra_profile': 'split', 'token_profile': 'keys', 'key': '{{ item }}', 'generate_key': True,
+                     'subject': 'CN={{ item }}', 'subject_alt_names': ['DNS:{{ item }}'], 'validity_days': 2}}]}]
+
+
+def sweep_play(inventory, environment=None):
+    """A sweep of what expires within 3 days: the 2-day originals, not their 30-day renewals."""
+    task = {'name': 'Sweep', 'ignore_errors': True, 'pki.lifecycle.certificate_renew': {
+        'inventory': inventory, 'due': True, 'ra_profile': 'split', 'renew_before': '3d', 'validity_days': 30,
+        'fields': ['uuid', 'serial']}}
+    if environment:
+        task['environment'] = environment
+    return [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task]}]
+
+
+def pause_env(pauses, stage, seconds, processes=SHARES):
+    return {'PKI_LIFECYCLE_SWEEP_PROCESSES': str(processes), 'PKI_LIFECYCLE_TEST_PAUSE_AT': stage,
+            'PKI_LIFECYCLE_TEST_PAUSE_DIR': str(pauses), 'PKI_LIFECYCLE_TEST_PAUSE_SECONDS': str(seconds)}
+
+
+def records(db):
+    store = open_store('sqlite://%s' % db)
+    try:
+        with store.transaction(write=False) as tx:
+            return tx.find_certificates()
+    finally:
+        store.close()
+
+
+def setup(tmp_path):
+    db = tmp_path / 'inventory.db'
+    inventory = 'sqlite://%s' % db
+    assert_ok(run_playbook(issue_play(inventory, str(tmp_path / 'ca'), str(tmp_path / 'keys')), tmp_path=tmp_path))
+    pauses = tmp_path / 'pauses'
+    pauses.mkdir()
+    return db, inventory, pauses
+
+
+def parent_of(pid):
+    with open('/proc/%d/stat' % pid) as handle:
+        return int(handle.read().rsplit(')', 1)[1].split()[1])
+
+
+def run_and_kill(tmp_path, play, pauses, expected, choose):
+    """Run ``play`` in the background until ``expected`` processes pause; SIGKILL the pids
+    ``choose(pids)`` picks; wait for the run. Returns (run, every paused pid)."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault(
+        'run', run_playbook(play, tmp_path=tmp_path, timeout=180)))
+    thread.start()
+    deadline = time.monotonic() + 90
+    while len(os.listdir(str(pauses))) < expected:
+        assert thread.is_alive(), 'the playbook ended before pausing:\n' + box['run'].summary()
+        assert time.monotonic() < deadline, 'no pause after 90 s: %s' % os.listdir(str(pauses))
+        time.sleep(0.05)
+    pids = [int(name.rsplit('.', 1)[1]) for name in os.listdir(str(pauses))]
+    for pid in choose(pids):
+        os.kill(pid, signal.SIGKILL)
+    thread.join(120)
+    assert not thread.is_alive()
+    for name in os.listdir(str(pauses)):
+        os.unlink(str(pauses / name))
+    return box['run'], pids
+
+
+def a_child(pids):
+    """One share's process: a paused process whose parent paused too (the one that forked it)."""
+    children = [pid for pid in pids if parent_of(pid) in pids]
+    assert len(children) == SHARES - 1, (pids, [parent_of(p) for p in pids])
+    return [children[0]]
+
+
+def check_renewed_once(tmp_path, db, ca_dir):
+    """Every original certificate has exactly one issued renewal, for its key, that openssl
+    verifies against the CA, and the CA signed each serial once."""
+    found = records(db)
+    originals = [r for r in found if not r.get('renewed_from')]
+    assert len(originals) == len(NAMES)
+    issued = dict((e['serial'], e) for e in ca_issued(ca_dir))
+    assert len(issued) == len(ca_issued(ca_dir))   # no serial twice
+    for old in originals:
+        renewals = [r for r in found if r.get('renewed_from') == old['uuid'] and r['state'] == 'issued']
+        lineage = [(r['state'], r.get('failure_reason')) for r in found if r.get('renewed_from') == old['uuid']]
+        assert len(renewals) == 1, (old['subject'], lineage)
+        new = renewals[0]
+        assert new['spki_sha256'] == old['spki_sha256'] and new['serial'] in issued
+        leaf = tmp_path / ('%s.pem' % new['uuid'])
+        leaf.write_text(new['certificate_pem'])
+        proc = subprocess.run(['openssl', 'verify', '-CAfile', os.path.join(ca_dir, 'ca.pem'), str(leaf)],
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0 and ': OK' in proc.stdout, proc.stdout + proc.stderr
+    assert not [r for r in found if r['state'] == 'requested']
+    return found
+
+
+def test_a_sweep_in_three_processes_renews_each_certificate_once(tmp_path):
+    db, inventory, pauses = setup(tmp_path)
+    run = run_playbook(sweep_play(inventory, pause_env(pauses, 'batch_before_store', 0.2)), tmp_path=tmp_path)
+    assert_ok(run)
+    sweep = run.result('Sweep')
+    assert sweep['renewed'] == len(NAMES) and sweep['errors'] == [], sweep
+    # Three processes, each with a batch of its own.
+    pids = set(int(name.rsplit('.', 1)[1]) for name in os.listdir(str(pauses)))
+    assert len(pids) == SHARES, pids
+    found = check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    # The entries come back in the order of the shares, one per certificate renewed.
+    renewed = dict((r['uuid'], r) for r in found)
+    assert sorted(renewed[i['renewed_from']]['subject'] for i in sweep['certificates']) == \
+        sorted('CN=%s' % n for n in NAMES)
+    for item in sweep['certificates']:
+        assert renewed[item['certificate']['uuid']]['serial'] == item['certificate']['serial']
+    assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
+    again = run_playbook(sweep_play(inventory, pause_env(pauses, 'none', 0)), tmp_path=tmp_path)
+    assert again.result('Sweep')['renewed'] == 0 and again.result('Sweep')['changed'] is False
+
+
+def test_a_share_killed_after_the_ca_signed_is_recovered_by_the_same_run(tmp_path):
+    db, inventory, pauses = setup(tmp_path)
+    run, _pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_before_store', 5)),
+                              pauses, SHARES, a_child)
+    sweep = run.result('Sweep')
+    # The CA had written the killed share's certificates: stored now, not signed again.
+    assert sweep['renewed'] == len(NAMES) and sweep['errors'] == [], sweep
+    recovered = [i for i in sweep['certificates'] if 'Recovered after its renewal process failed' in i['reason']]
+    assert len(recovered) == 2, sweep['certificates']
+    check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
+
+
+def test_a_share_killed_before_the_ca_is_reported_and_renewed_by_the_next_run(tmp_path):
+    db, inventory, pauses = setup(tmp_path)
+    run, _pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_after_reserve', 5)),
+                              pauses, SHARES, a_child)
+    sweep = run.result('Sweep')
+    assert [r['status'] for r in run.records('Sweep')] == ['failed']
+    assert sweep['renewed'] == len(NAMES) - 2 and len(sweep['errors']) == 2, sweep
+    for error in sweep['errors']:
+        assert 'The process renewing it failed: it was killed by signal 9' in error['msg'], error
+    failed = [r for r in records(db) if r['state'] == 'failed']
+    assert len(failed) == 2 and all('interrupted before the CA returned' in r['failure_reason'] for r in failed)
+    again = run_playbook(sweep_play(inventory), tmp_path=tmp_path)
+    assert again.result('Sweep')['renewed'] == 2 and again.result('Sweep')['errors'] == []
+    check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
+
+
+def test_a_sweep_killed_whole_is_recovered_by_the_next_sweep(tmp_path):
+    """Every process of the run killed after the CA signed: the next sweep finds the certificates
+    in the CA's index (no second issuance) instead of skipping their lineages for good."""
+    db, inventory, pauses = setup(tmp_path)
+    run, pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_before_store', 60, 1)),
+                             pauses, 1, lambda pids: pids)
+    assert len(pids) == 1
+    assert len([r for r in records(db) if r['state'] == 'requested']) == len(NAMES)
+    again = run_playbook(sweep_play(inventory), tmp_path=tmp_path)
+    assert again.result('Sweep')['errors'] == [], again.result('Sweep')
+    check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
