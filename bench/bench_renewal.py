@@ -11,6 +11,8 @@ of ONE `certificate_renew: {due: true, ra_profile: bench, fields: [uuid]}` task 
 scheduled sweep needs: which certificate, uuid, replaced which, renewed_from), against a plain Python loop
 that signs the same N CSRs with `cryptography` (load CSR, build the same extensions, sign
 with the same CA key, PEM) in the same run. Each run starts from a fresh copy of the setup.
+The sweep runs as users get it: shared among one process per CPU (lifecycle/processes.py);
+the loop is one process, as a plain script is.
 
 Target at N = 10,000: ours >= 0.3 x the raw loop's certificates per second.
 """
