@@ -76,7 +76,7 @@ options:
       - On the embedded CA with its key in a file, a sweep of at least 1000 due certificates is shared
         among processes, one per CPU the controller lets the task use (at most 4), each signing and
         storing its share. The environment variable E(PKI_LIFECYCLE_SWEEP_PROCESSES) sets the number
-        of processes instead (V(1): this process only).
+        of processes instead; V(1) keeps the whole sweep in this process.
     type: bool
     default: false
   labels:
