@@ -11,8 +11,9 @@ import subprocess
 import threading
 import time
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
-from harness.inventories import ca_issued
+import pytest
+
+from harness.inventories import Backend, ca_issued
 from harness.playbook import assert_ok, run_playbook
 
 NAMES = ['n%d.split.test' % i for i in range(6)]
@@ -48,22 +49,17 @@ def pause_env(pauses, stage, seconds, processes=SHARES):
             'PKI_LIFECYCLE_TEST_PAUSE_DIR': str(pauses), 'PKI_LIFECYCLE_TEST_PAUSE_SECONDS': str(seconds)}
 
 
-def records(db):
-    store = open_store('sqlite://%s' % db)
-    try:
-        with store.transaction(write=False) as tx:
-            return tx.find_certificates()
-    finally:
-        store.close()
+KINDS = ['sqlite', 'postgresql', 'json']
 
 
-def setup(tmp_path):
-    db = tmp_path / 'inventory.db'
-    inventory = 'sqlite://%s' % db
-    assert_ok(run_playbook(issue_play(inventory, str(tmp_path / 'ca'), str(tmp_path / 'keys')), tmp_path=tmp_path))
+def setup(tmp_path, kind, request):
+    """Six certificates issued; returns (the inventory Backend, its URL, the pause directory)."""
+    backend = Backend(kind, tmp_path, request)
+    assert_ok(run_playbook(issue_play(backend.url, str(tmp_path / 'ca'), str(tmp_path / 'keys')),
+                           tmp_path=tmp_path, env=backend.env))
     pauses = tmp_path / 'pauses'
     pauses.mkdir()
-    return db, inventory, pauses
+    return backend, backend.url, pauses
 
 
 def parent_of(pid):
@@ -71,12 +67,12 @@ def parent_of(pid):
         return int(handle.read().rsplit(')', 1)[1].split()[1])
 
 
-def run_and_kill(tmp_path, play, pauses, expected, choose):
+def run_and_kill(tmp_path, play, pauses, expected, choose, env=None):
     """Run ``play`` in the background until ``expected`` processes pause; SIGKILL the pids
     ``choose(pids)`` picks; wait for the run. Returns (run, every paused pid)."""
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault(
-        'run', run_playbook(play, tmp_path=tmp_path, timeout=180)))
+        'run', run_playbook(play, tmp_path=tmp_path, timeout=180, env=env)))
     thread.start()
     deadline = time.monotonic() + 90
     while len(os.listdir(str(pauses))) < expected:
@@ -100,10 +96,10 @@ def a_child(pids):
     return [children[0]]
 
 
-def check_renewed_once(tmp_path, db, ca_dir):
+def check_renewed_once(tmp_path, backend, ca_dir):
     """Every original certificate has exactly one issued renewal, for its key, that openssl
     verifies against the CA, and the CA signed each serial once."""
-    found = records(db)
+    found = backend.certificates()
     originals = [r for r in found if not r.get('renewed_from')]
     assert len(originals) == len(NAMES)
     issued = dict((e['serial'], e) for e in ca_issued(ca_dir))
@@ -123,16 +119,18 @@ def check_renewed_once(tmp_path, db, ca_dir):
     return found
 
 
-def test_a_sweep_in_three_processes_renews_each_certificate_once(tmp_path):
-    db, inventory, pauses = setup(tmp_path)
-    run = run_playbook(sweep_play(inventory, pause_env(pauses, 'batch_before_store', 0.2)), tmp_path=tmp_path)
+@pytest.mark.parametrize('kind', KINDS)
+def test_a_sweep_in_three_processes_renews_each_certificate_once(tmp_path, kind, request):
+    backend, inventory, pauses = setup(tmp_path, kind, request)
+    run = run_playbook(sweep_play(inventory, pause_env(pauses, 'batch_before_store', 0.2)), tmp_path=tmp_path,
+                       env=backend.env)
     assert_ok(run)
     sweep = run.result('Sweep')
     assert sweep['renewed'] == len(NAMES) and sweep['errors'] == [], sweep
     # Three processes, each with a batch of its own.
     pids = set(int(name.rsplit('.', 1)[1]) for name in os.listdir(str(pauses)))
     assert len(pids) == SHARES, pids
-    found = check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    found = check_renewed_once(tmp_path, backend, str(tmp_path / 'ca'))
     # The entries come back in the order of the shares, one per certificate renewed.
     renewed = dict((r['uuid'], r) for r in found)
     assert sorted(renewed[i['renewed_from']]['subject'] for i in sweep['certificates']) == \
@@ -140,25 +138,26 @@ def test_a_sweep_in_three_processes_renews_each_certificate_once(tmp_path):
     for item in sweep['certificates']:
         assert renewed[item['certificate']['uuid']]['serial'] == item['certificate']['serial']
     assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
-    again = run_playbook(sweep_play(inventory, pause_env(pauses, 'none', 0)), tmp_path=tmp_path)
+    again = run_playbook(sweep_play(inventory, pause_env(pauses, 'none', 0)), tmp_path=tmp_path, env=backend.env)
     assert again.result('Sweep')['renewed'] == 0 and again.result('Sweep')['changed'] is False
 
 
-def test_a_share_killed_after_the_ca_signed_is_recovered_by_the_same_run(tmp_path):
-    db, inventory, pauses = setup(tmp_path)
+@pytest.mark.parametrize('kind', ['sqlite', 'postgresql'])
+def test_a_share_killed_after_the_ca_signed_is_recovered_by_the_same_run(tmp_path, kind, request):
+    backend, inventory, pauses = setup(tmp_path, kind, request)
     run, _pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_before_store', 5)),
-                              pauses, SHARES, a_child)
+                              pauses, SHARES, a_child, backend.env)
     sweep = run.result('Sweep')
     # The CA had written the killed share's certificates: stored now, not signed again.
     assert sweep['renewed'] == len(NAMES) and sweep['errors'] == [], sweep
     recovered = [i for i in sweep['certificates'] if 'Recovered after its renewal process failed' in i['reason']]
     assert len(recovered) == 2, sweep['certificates']
-    check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    check_renewed_once(tmp_path, backend, str(tmp_path / 'ca'))
     assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
 
 
-def test_a_share_killed_before_the_ca_is_reported_and_renewed_by_the_next_run(tmp_path):
-    db, inventory, pauses = setup(tmp_path)
+def test_a_share_killed_before_the_ca_is_reported_and_renewed_by_the_next_run(tmp_path, request):
+    backend, inventory, pauses = setup(tmp_path, 'sqlite', request)
     run, _pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_after_reserve', 5)),
                               pauses, SHARES, a_child)
     sweep = run.result('Sweep')
@@ -166,23 +165,23 @@ def test_a_share_killed_before_the_ca_is_reported_and_renewed_by_the_next_run(tm
     assert sweep['renewed'] == len(NAMES) - 2 and len(sweep['errors']) == 2, sweep
     for error in sweep['errors']:
         assert 'The process renewing it failed: it was killed by signal 9' in error['msg'], error
-    failed = [r for r in records(db) if r['state'] == 'failed']
+    failed = [r for r in backend.certificates() if r['state'] == 'failed']
     assert len(failed) == 2 and all('interrupted before the CA returned' in r['failure_reason'] for r in failed)
     again = run_playbook(sweep_play(inventory), tmp_path=tmp_path)
     assert again.result('Sweep')['renewed'] == 2 and again.result('Sweep')['errors'] == []
-    check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    check_renewed_once(tmp_path, backend, str(tmp_path / 'ca'))
     assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
 
 
-def test_a_sweep_killed_whole_is_recovered_by_the_next_sweep(tmp_path):
+def test_a_sweep_killed_whole_is_recovered_by_the_next_sweep(tmp_path, request):
     """Every process of the run killed after the CA signed: the next sweep finds the certificates
     in the CA's index (no second issuance) instead of skipping their lineages for good."""
-    db, inventory, pauses = setup(tmp_path)
+    backend, inventory, pauses = setup(tmp_path, 'sqlite', request)
     run, pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_before_store', 60, 1)),
                              pauses, 1, lambda pids: pids)
     assert len(pids) == 1
-    assert len([r for r in records(db) if r['state'] == 'requested']) == len(NAMES)
+    assert len([r for r in backend.certificates() if r['state'] == 'requested']) == len(NAMES)
     again = run_playbook(sweep_play(inventory), tmp_path=tmp_path)
     assert again.result('Sweep')['errors'] == [], again.result('Sweep')
-    check_renewed_once(tmp_path, db, str(tmp_path / 'ca'))
+    check_renewed_once(tmp_path, backend, str(tmp_path / 'ca'))
     assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
