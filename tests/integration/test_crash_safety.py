@@ -17,13 +17,13 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 
 import pytest
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InventoryError
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
+from harness.pauses import run_until_paused
 from harness.playbook import run_playbook
 from harness.inventories import Backend, ca_issued, header, profile_task
 from harness.pki import make_csr
@@ -37,25 +37,13 @@ LOCKED_STAGE = 'during_reserve'
 def kill_at(playbook, hosts, env, pauses, tmp_path, expected):
     """Run ``playbook`` in the background until ``expected`` pause files exist, then SIGKILL
     the modules and ansible-playbook. Returns the stages the modules were killed at."""
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault('run', run_playbook(
-        playbook, inventory={'all': {'hosts': hosts}}, env=env, tmp_path=tmp_path, timeout=180)))
-    thread.start()
-    deadline = time.monotonic() + 90
-    while len(os.listdir(str(pauses))) < expected:
-        assert thread.is_alive(), 'the playbook ended before pausing:\n' + box['run'].summary()
-        assert time.monotonic() < deadline, 'no pause after 90 s: %s' % os.listdir(str(pauses))
-        time.sleep(0.05)
-    killed = []
-    for name in os.listdir(str(pauses)):
-        stage, pid = name.rsplit('.', 1)
-        os.killpg(os.getpgid(int(pid)), signal.SIGKILL)  # the module and its ansible-playbook
-        killed.append(stage)
-        os.unlink(str(pauses / name))
-    thread.join(60)
-    assert not thread.is_alive()
-    assert box['run'].rc != 0
-    return sorted(killed)
+    def kill(paused):
+        for pid in paused.values():
+            os.killpg(os.getpgid(pid), signal.SIGKILL)  # the module and its ansible-playbook
+    run, paused = run_until_paused(playbook, pauses, expected, kill, inventory={'all': {'hosts': hosts}},
+                                   env=env, tmp_path=tmp_path, timeout=180)
+    assert run.rc != 0
+    return sorted(name.rsplit('.', 1)[0] for name in paused)
 
 
 def check_opens(backend):

@@ -8,12 +8,11 @@ so the tests see how many processes took part, and can kill one of them there.""
 import os
 import signal
 import subprocess
-import threading
-import time
 
 import pytest
 
 from harness.inventories import Backend, ca_issued
+from harness.pauses import run_until_paused
 from harness.playbook import assert_ok, run_playbook
 
 NAMES = ['n%d.split.test' % i for i in range(6)]
@@ -68,25 +67,13 @@ def parent_of(pid):
 
 
 def run_and_kill(tmp_path, play, pauses, expected, choose, env=None):
-    """Run ``play`` in the background until ``expected`` processes pause; SIGKILL the pids
-    ``choose(pids)`` picks; wait for the run. Returns (run, every paused pid)."""
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault(
-        'run', run_playbook(play, tmp_path=tmp_path, timeout=180, env=env)))
-    thread.start()
-    deadline = time.monotonic() + 90
-    while len(os.listdir(str(pauses))) < expected:
-        assert thread.is_alive(), 'the playbook ended before pausing:\n' + box['run'].summary()
-        assert time.monotonic() < deadline, 'no pause after 90 s: %s' % os.listdir(str(pauses))
-        time.sleep(0.05)
-    pids = [int(name.rsplit('.', 1)[1]) for name in os.listdir(str(pauses))]
-    for pid in choose(pids):
-        os.kill(pid, signal.SIGKILL)
-    thread.join(120)
-    assert not thread.is_alive()
-    for name in os.listdir(str(pauses)):
-        os.unlink(str(pauses / name))
-    return box['run'], pids
+    """Run ``play`` until ``expected`` processes pause; SIGKILL the pids ``choose(pids)``
+    picks; wait for the run. Returns (run, every paused pid)."""
+    def kill(paused):
+        for pid in choose(list(paused.values())):
+            os.kill(pid, signal.SIGKILL)
+    run, paused = run_until_paused(play, pauses, expected, kill, tmp_path=tmp_path, timeout=180, env=env)
+    return run, list(paused.values())
 
 
 def a_child(pids):
