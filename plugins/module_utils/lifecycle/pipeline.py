@@ -323,8 +323,9 @@ def _store(ctx, profile, operation, jobs):
 
 # --------------------------------------------------------------------------- crash recovery
 
-def recover_stale(ctx, connector, record):
-    """A 'requested' record whose writer died: ask the CA, else mark it failed."""
+def recover_stale(ctx, connector, record, why=None):
+    """A 'requested' record whose writer died: ask the CA, else mark it failed (``why``: the
+    failure reason; by default, which writer died)."""
     try:
         issued = connector.lookup(record)
     except PkiError:
@@ -339,7 +340,7 @@ def recover_stale(ctx, connector, record):
             ctx.event(tx, 'recover', 'changed', 'Recovered a certificate the CA issued before a crash.', current)
         else:
             current['state'] = 'failed'
-            current['failure_reason'] = INTERRUPTED % record.get('requested_by')
+            current['failure_reason'] = why or INTERRUPTED % record.get('requested_by')
             ctx.event(tx, 'recover', 'failed', current['failure_reason'], current)
         current['updated_at'] = iso(utcnow())
         tx.put_certificate(current)

@@ -32,6 +32,10 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import is
 RENEW_BATCH_SIZE = 2000
 
 
+# The failure reason of a renewal whose sweep process died before the CA returned a certificate.
+SHARE_INTERRUPTED = 'interrupted before the CA returned a certificate (the sweep process renewing it failed: %s)'
+
+
 # --------------------------------------------------------------------------- the due decision
 
 def due_state(record, renew_before, now, connector=None):
@@ -47,6 +51,11 @@ def due_state(record, renew_before, now, connector=None):
     return now >= opens, opens
 
 
+def renew_before_of(p, profile):
+    """The ``renew_before`` window in force: the task's, else the RA profile policy's (else None)."""
+    return p.get('renew_before') or (profile.get('policy') or {}).get('renew_before')
+
+
 def renewal_due(ctx, record, p, profile, connectors):
     """The one due decision for renew and ``due: true``: returns (due, opens, renew_before).
 
@@ -54,7 +63,7 @@ def renewal_due(ctx, record, p, profile, connectors):
     the RA profile's ``renew_before`` is only the fallback when the CA suggests none.
     ``connectors`` caches the RA profile's connector (name -> connector) for the task.
     """
-    renew_before = p.get('renew_before') or (profile.get('policy') or {}).get('renew_before')
+    renew_before = renew_before_of(p, profile)
     advisor = None
     if not p.get('renew_before'):
         try:   # the CA may suggest the window; a connector error is reported later, if due
@@ -209,10 +218,11 @@ def renew_due(ctx):
     return result
 
 
-def _recover(ctx, profiles, connectors, stale):
+def _recover(ctx, profiles, connectors, stale, why=None):
     """Renewals left ``requested`` by a run that died (a crash; a sweep process that failed):
     asked of the CA as issue_one asks for one, they end issued or failed, and a head whose
-    renewal failed is due again. ``stale(tx, record)``: whether to recover that record.
+    renewal failed is due again. ``stale(tx, record)``: whether to recover that record; ``why``:
+    the failure reason of one the CA did not issue (default: its writer died).
     Returns the recovered records by the uuid they renew."""
     p = ctx.params
     with ctx.store.transaction(write=False) as tx:
@@ -230,7 +240,7 @@ def _recover(ctx, profiles, connectors, stale):
         except PkiError:
             connector = None
         if connector is not None:
-            recovered[record['renewed_from']] = recover_stale(ctx, connector, record)
+            recovered[record['renewed_from']] = recover_stale(ctx, connector, record, why)
     return recovered
 
 
@@ -239,13 +249,13 @@ def _share_failed(ctx, items, p, profiles, connectors, failure, results, errors)
     is alive, so no later run would); a renewal the CA made counts, the rest are errors."""
     uuids = set(record['uuid'] for record, _due, _opens in items)
     recovered = _recover(ctx, profiles, connectors,
-                         lambda tx, r: r['renewed_from'] in uuids and r.get('requested_by') == ctx.who)
+                         lambda tx, r: r['renewed_from'] in uuids and r.get('requested_by') == ctx.who,
+                         SHARE_INTERRUPTED % failure)
     for record, due, opens in items:
         new = recovered.get(record['uuid'])
         if new is not None and new.get('state') == 'issued':
             reason = renewed_reason(record, new, p, due, opens) + ' Recovered after its renewal process failed.'
-            _append_result(ctx, results, record, new, True, reason, p.get('renew_before') or (
-                profiles[record['ra_profile']].get('policy') or {}).get('renew_before'))
+            _append_result(ctx, results, record, new, True, reason, renew_before_of(p, profiles[record['ra_profile']]))
         else:
             errors.append(_renew_error(record, PkiError(
                 'The process renewing it failed: %s' % failure,
@@ -265,7 +275,7 @@ def renew_batch(ctx, items, p, connector, profile, results, errors):
     (three transactions for the batch, not three each). A head the pipeline leaves out (it
     has a renewal or rekey already, done or in progress) goes through renew_one, which waits
     for, recovers or reports it. Appends to ``results`` / ``errors``."""
-    renew_before = p.get('renew_before') or (profile.get('policy') or {}).get('renew_before')
+    renew_before = renew_before_of(p, profile)
     try:
         attributes = merged_attributes(profile, p.get('attributes'))
         connector.trust_anchors()  # the CA is there and loads, before anything is reserved

@@ -153,7 +153,8 @@ def test_a_share_killed_before_the_ca_is_reported_and_renewed_by_the_next_run(tm
     for error in sweep['errors']:
         assert 'The process renewing it failed: it was killed by signal 9' in error['msg'], error
     failed = [r for r in backend.certificates() if r['state'] == 'failed']
-    assert len(failed) == 2 and all('interrupted before the CA returned' in r['failure_reason'] for r in failed)
+    assert len(failed) == 2 and all('interrupted before the CA returned a certificate (the sweep process renewing '
+                                    'it failed: it was killed by signal 9)' == r['failure_reason'] for r in failed)
     again = run_playbook(sweep_play(inventory), tmp_path=tmp_path)
     assert again.result('Sweep')['renewed'] == 2 and again.result('Sweep')['errors'] == []
     check_renewed_once(tmp_path, backend, str(tmp_path / 'ca'))
