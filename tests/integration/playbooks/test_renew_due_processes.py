@@ -106,6 +106,7 @@ def check_renewed_once(tmp_path, backend, ca_dir):
     return found
 
 
+@pytest.mark.usefixtures('execution_path')   # in Ansible's worker, and as a module process
 @pytest.mark.parametrize('kind', KINDS)
 def test_a_sweep_in_three_processes_renews_each_certificate_once(tmp_path, kind, request):
     backend, inventory, pauses = setup(tmp_path, kind, request)
