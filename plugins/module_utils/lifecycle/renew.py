@@ -171,6 +171,7 @@ def renew_due(ctx):
         if p.get('ra_profile'):
             profiles[p['ra_profile']] = load_profile(ctx, tx, p['ra_profile'], 'renew')
     if not ctx.check_mode:
+        processes.sweep_processes()   # a bad PKI_LIFECYCLE_SWEEP_PROCESSES fails before anything is written
         _recover(ctx, profiles, connectors, lambda tx, r: not writer_alive(tx, r))
     with ctx.store.transaction(write=False) as tx:
         candidates = tx.find_certificates(ra_profile=p.get('ra_profile'), state='issued', labels=p.get('labels') or None)

@@ -174,3 +174,18 @@ def test_a_sweep_killed_whole_is_recovered_by_the_next_sweep(tmp_path, request):
     assert again.result('Sweep')['errors'] == [], again.result('Sweep')
     check_renewed_once(tmp_path, backend, str(tmp_path / 'ca'))
     assert len(ca_issued(str(tmp_path / 'ca'))) == 2 * len(NAMES)
+
+
+def test_a_bad_process_count_fails_before_anything_is_written(tmp_path, request):
+    backend, inventory, pauses = setup(tmp_path, 'sqlite', request)
+    before = backend.certificates()
+    # A run killed whole leaves requested renewals: the refusal must not even recover those.
+    run, _pids = run_and_kill(tmp_path, sweep_play(inventory, pause_env(pauses, 'batch_before_store', 60, 1)),
+                              pauses, 1, lambda pids: pids)
+    left = backend.certificates()
+    assert len(left) == len(before) + len(NAMES)
+    run = run_playbook(sweep_play(inventory, {'PKI_LIFECYCLE_SWEEP_PROCESSES': 'all'}), tmp_path=tmp_path)
+    assert [r['status'] for r in run.records('Sweep')] == ['failed']
+    msg = run.result('Sweep')['msg']
+    assert "PKI_LIFECYCLE_SWEEP_PROCESSES='all' is not a positive whole number" in msg and 'unset it' in msg, msg
+    assert backend.certificates() == left
