@@ -43,6 +43,16 @@ VALIDATION_STATUSES = ('valid', 'expiring', 'expired', 'revoked', 'invalid', 'su
 # Which certificates certificate_info lists: those in use (every status but superseded), the
 # replaced ones, or both.
 CERTIFICATE_SCOPES = ('current', 'superseded', 'all')
+# The keys of a certificate as modules return it (lifecycle/results.py public_record, but
+# issued_by), in the order the ``fields`` options of certificate_info and certificate_renew
+# list them; and the PEMs returned beside it.
+RECORD_FIELDS = (
+    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
+    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'superseded_by', 'ra_profile', 'labels',
+    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
+    'created_at', 'updated_at', 'lineage',
+)
+PEM_FIELDS = ('certificate_pem', 'chain_pem', 'root_pem', 'fullchain_pem')
 
 # Words that mark a secret; such keys belong in *_secrets, never in stored options.
 SECRET_WORDS = ('token', 'password', 'passphrase', 'secret', 'pin', 'hmac', 'private')

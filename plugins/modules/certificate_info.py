@@ -514,17 +514,12 @@ counts:
 
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import RECORD_FIELDS
 
 
 OPERATION = 'info'
 # The keys of a returned certificate, for ``fields``.
-FIELDS = (
-    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
-    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'superseded_by', 'ra_profile', 'labels',
-    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
-    'created_at', 'updated_at', 'lineage', 'locations', 'origin', 'replaceable', 'compliance',
-    'certificate_pem', 'chain_pem', 'events',
-)
+FIELDS = RECORD_FIELDS + ('locations', 'origin', 'replaceable', 'compliance', 'certificate_pem', 'chain_pem', 'events')
 
 
 def module_spec():

@@ -436,18 +436,13 @@ reason:
 
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import PkiModule
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import PEM_FIELDS, RECORD_FIELDS
 
 
 OPERATION = 'renew'
 # What an entry of ``certificates`` may carry, for ``fields``: certificate_info's names of the
 # record's keys (and issued_by), then the PEMs returned beside the record.
-FIELDS = (
-    'uuid', 'serial', 'subject', 'subject_alt_names', 'issuer', 'not_before', 'not_after',
-    'fingerprint_sha256', 'spki_sha256', 'state', 'validation_status', 'superseded_by', 'ra_profile', 'labels',
-    'key_source', 'token_profile', 'key_ref', 'revocation_reason', 'revoked_at', 'failure_reason',
-    'created_at', 'updated_at', 'lineage', 'issued_by',
-    'certificate_pem', 'chain_pem', 'root_pem', 'fullchain_pem',
-)
+FIELDS = RECORD_FIELDS + ('issued_by',) + PEM_FIELDS
 
 
 def module_spec():

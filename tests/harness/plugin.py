@@ -263,7 +263,18 @@ def pytest_runtest_makereport(item, call):  # noqa: ARG001
     """With PKI_LIFECYCLE_REQUIRE_SERVERS=1 (CI) no test may pass by skipping: any skip, from
     the harness or from a test's own ``pytest.skip``/``skipif``, is reported as a failure."""
     outcome = yield
-    report = outcome.get_result()
+    _forbid_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):  # noqa: ARG001
+    """The same for a whole file skipped while collected (``pytest.skip(allow_module_level=True)``,
+    ``pytest.importorskip``): with PKI_LIFECYCLE_REQUIRE_SERVERS=1 it is a collection error."""
+    outcome = yield
+    _forbid_skip(outcome.get_result())
+
+
+def _forbid_skip(report):
     if require_servers() and report.skipped and not hasattr(report, 'wasxfail'):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = 'failed'

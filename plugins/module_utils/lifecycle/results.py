@@ -13,7 +13,7 @@ import re
 from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import parse_iso, utcnow
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import PEM_FIELDS, parse_iso, utcnow
 
 # How far a certificate's notBefore may lie in the future and still count as valid.
 CLOCK_SKEW_SECONDS = 300
@@ -160,10 +160,6 @@ def certificate_result(record, changed, reason, ctx, before=None, renew_before=N
         result['challenge_data'] = record['connector_data']['challenge_data']
     before = before or {}
     return with_diff(ctx, result, before, diff_view(record) if changed else before)
-
-
-# The keys of a returned certificate entry that sit beside its record, not in it.
-PEM_FIELDS = ('certificate_pem', 'chain_pem', 'root_pem', 'fullchain_pem')
 
 
 def certificate_entry(record, changed, reason, ctx, fields, renew_before=None, superseded_by=None):

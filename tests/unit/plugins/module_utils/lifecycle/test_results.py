@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle.results import (
     public_record, record_field, validation_status,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import VALIDATION_STATUSES, iso
+from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import RECORD_FIELDS, VALIDATION_STATUSES, iso
 
 START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -50,3 +50,11 @@ def test_each_field_alone_is_the_field_of_the_public_record():
     assert full['issued_by'] == {'url': 'https://ca.test', 'certificate_profile': 'tlsserver'}
     for key, value in full.items():
         assert record_field(rec, key, now, None, 'u2') == value, key
+
+
+def test_the_fields_vocabulary_is_every_key_of_the_public_record():
+    """certificate_info's and certificate_renew's ``fields`` choices start from RECORD_FIELDS:
+    it must name exactly the keys public_record returns (issued_by only a renewal offers)."""
+    record = dict(uuid='u', state='issued', not_before='2026-01-01T00:00:00Z', not_after='2027-01-01T00:00:00Z')
+    assert set(RECORD_FIELDS) | {'issued_by'} == set(public_record(record))
+    assert len(set(RECORD_FIELDS)) == len(RECORD_FIELDS)
