@@ -245,7 +245,7 @@ class LocalConnector(Connector):
         wanted = [self._positive_int('validity_days', v, None)
                   for v in (validity_days, attributes.get('validity_days')) if v not in (None, '')]
         days = min(wanted) if wanted else self.validity_days
-        leaf_key = x509lib.csr_public_key(csr)
+        leaf_key, subject = x509lib.csr_public_key(csr), x509lib.csr_subject(csr)
         usage = attributes.get('key_usage')
         if usage is None:  # RSA keys may encrypt (TLS RSA key exchange); EC/EdDSA keys only sign
             usage = ['digital_signature'] + (['key_encipherment'] if isinstance(leaf_key, rsa.RSAPublicKey) else [])
@@ -268,16 +268,16 @@ class LocalConnector(Connector):
         try:
             san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
             # RFC 5280 4.2.1.6: with an empty subject the SAN must be critical.
-            extensions.append(_extension(san.value, san.critical or not len(csr.subject)))
+            extensions.append(_extension(san.value, san.critical or not len(subject)))
         except x509.ExtensionNotFound:
-            if not len(csr.subject):
+            if not len(subject):
                 raise InputError('The CSR has neither a subject nor subjectAltNames.')
         extensions.extend(self._published())
         # Inside batch() the serials are known and writing waits for its end: no lock needed.
         with contextlib.nullcontext() if self._batching else self.lock:
             serial = self.index.new_serial()
             cert = sign(x509.CertificateBuilder(
-                issuer_name=ca_cert.subject, subject_name=csr.subject, public_key=leaf_key, serial_number=serial,
+                issuer_name=ca_cert.subject, subject_name=subject, public_key=leaf_key, serial_number=serial,
                 not_valid_before=now - CLOCK_SKEW, not_valid_after=not_after, extensions=extensions), ca_key)
             cert_pem = x509lib.pem(cert)
             made = self._made(cert, serial, now - CLOCK_SKEW, not_after, ca_cert)

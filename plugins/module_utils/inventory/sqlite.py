@@ -20,9 +20,11 @@ import os
 import sqlite3
 import time
 
-from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sql import SqlTransaction, sql_filters
+from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.sql import (
+    CERTIFICATE_COLUMNS, SqlTransaction, dumps, sql_filters,
+)
 from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.base import (
-    SCHEMA_VERSION, InventoryStore, busy_timeout, run_migrations,
+    SCHEMA_VERSION, InventoryStore, busy_timeout, record_key, run_migrations,
 )
 
 SQLITE_HEADER = b'SQLite format 3\x00'
@@ -95,12 +97,35 @@ def _migrate(conn, from_version):
                  (str(SCHEMA_VERSION),))
 
 
+# How often a writer asks for the write lock while another holds it (SqliteStore._begin_write).
+LOCK_POLL_SECONDS = 0.001
+
+
 def _busy(exc):
     return 'locked' in str(exc) or 'busy' in str(exc)
 
 
+# Columns a certificate's row keeps from its reservation on. put_certificate updates the others
+# in place when these are unchanged: SQLite then leaves their indexes alone, where INSERT OR
+# REPLACE deletes and re-inserts every index entry of the row (issuance writes each row twice).
+KEPT_COLUMNS = ('ra_profile', 'identity', 'renewed_from', 'rekeyed_from', 'created_at')
+_UPDATED_COLUMNS = tuple(c for c in CERTIFICATE_COLUMNS if c not in KEPT_COLUMNS)
+_UPDATE_CERTIFICATE = 'UPDATE certificates SET %s, data = ? WHERE uuid = ? AND %s' % (
+    ', '.join('%s = ?' % c for c in _UPDATED_COLUMNS), ' AND '.join('%s IS ?' % c for c in KEPT_COLUMNS))
+
+
 class SqliteTransaction(SqlTransaction):
     """The SQL stores' transaction in SQLite's spelling."""
+
+    def put_certificate(self, record):
+        self._writable()
+        key = record_key(record, 'uuid')
+        data = dumps(record)
+        if self._conn.execute(_UPDATE_CERTIFICATE, [record.get(c) for c in _UPDATED_COLUMNS] + [data, key]
+                              + [record.get(c) for c in KEPT_COLUMNS]).rowcount:
+            return
+        self._upsert('certificates', ('uuid',) + CERTIFICATE_COLUMNS + ('data',),
+                     [key] + [record.get(c) for c in CERTIFICATE_COLUMNS] + [data])
 
     def _upsert(self, table, columns, values):
         self._conn.execute('INSERT OR REPLACE INTO %s (%s) VALUES (%s)'
@@ -248,10 +273,32 @@ class SqliteStore(InventoryStore):
             raise self.error("cannot be read: %s." % exc,
                              "Restore it from a backup or move it away; it was left unchanged.")
 
+    def _begin_write(self, conn):
+        """BEGIN IMMEDIATE, asking again every LOCK_POLL_SECONDS while another writer holds the
+        lock, until the busy timeout. SQLite's own handler sleeps up to 100 ms between tries: the
+        processes of a due sweep, each holding the lock for a batch's transaction, would idle
+        that long after the lock is free."""
+        deadline = time.monotonic() + self.timeout
+        conn.execute('PRAGMA busy_timeout = 0')
+        try:
+            while True:
+                try:
+                    conn.execute('BEGIN IMMEDIATE')
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(LOCK_POLL_SECONDS)
+        finally:
+            conn.execute('PRAGMA busy_timeout = %d' % int(self.timeout * 1000))
+
     @contextlib.contextmanager
     def _transaction(self, conn, write):
         try:
-            conn.execute('BEGIN IMMEDIATE' if write else 'BEGIN')
+            if write:
+                self._begin_write(conn)
+            else:
+                conn.execute('BEGIN')
         except sqlite3.OperationalError as exc:
             if _busy(exc):
                 raise self.locked_error()

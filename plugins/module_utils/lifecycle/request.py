@@ -37,13 +37,14 @@ def _from_csr(request, csr_input):
     csr = x509lib.load_csr(csr_pem)
     # Here, not in load_csr: a stored CSR still parses whatever its lengths; only a request
     # (a renewal of such a CSR too) is refused before the CA signs an over-long name.
-    x509lib.check_name_bounds(csr.subject, 'csr')
+    subject = x509lib.csr_subject(csr)
+    x509lib.check_name_bounds(subject, 'csr')
     info = x509lib.csr_info(csr)
     request.update(
         key_source='csr', csr_pem=x509lib.pem(csr), csr=csr, public_key=x509lib.csr_public_key(csr),
-        subject=x509lib.normalize_subject(csr.subject),
+        subject=x509lib.normalize_subject(subject),
         subject_alt_names=x509lib.normalize_sans(info['subject_alt_names']),
-        spki_sha256=info['spki_sha256'], common_name=common_name(csr.subject),
+        spki_sha256=info['spki_sha256'], common_name=common_name(subject),
     )
 
 
@@ -146,12 +147,12 @@ def stored_csr_request(profile, record):
     its names): a due sweep renews thousands. What may have changed since is checked again:
     the RA profile's policy on the key and the names."""
     csr = x509lib.load_stored_csr(record['csr_pem'])
-    public_key = x509lib.csr_public_key(csr)
+    public_key, subject = x509lib.csr_public_key(csr), x509lib.csr_subject(csr)
     request = dict(ra_profile=profile['name'], key_source='csr', csr_pem=record['csr_pem'], csr=csr,
-                   public_key=public_key, subject=x509lib.normalize_subject(csr.subject),
+                   public_key=public_key, subject=x509lib.normalize_subject(subject),
                    subject_alt_names=x509lib.subject_alt_names_of(
                        csr, 'the CSR stored with certificate %s' % record['uuid']),
-                   spki_sha256=x509lib.spki_sha256(public_key), common_name=common_name(csr.subject))
+                   spki_sha256=x509lib.spki_sha256(public_key), common_name=common_name(subject))
     pol = profile.get('policy') or {}
     policylib.check_key(pol, x509lib.public_key_spec(public_key))
     policylib.check_names(pol, request['common_name'], request['subject_alt_names'])

@@ -37,8 +37,8 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, public_key_spec, spki_sha256,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import (
-    as_certificate_list, csr_public_key, load_certificate, load_certificates, load_csr, load_stored_csr, pem,
-    read_pem_input,
+    as_certificate_list, csr_public_key, csr_subject, load_certificate, load_certificates, load_csr,
+    load_stored_csr, pem, read_pem_input,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
     SAN_FORMS, check_name_bounds, format_san, normalize_sans, normalize_subject, parse_subject,

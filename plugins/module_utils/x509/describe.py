@@ -19,7 +19,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import rem
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, spki_sha256,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import csr_public_key
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import csr_public_key, csr_subject
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
     format_san, normalize_sans, normalize_subject,
 )
@@ -176,7 +176,7 @@ def certificate_facts(cert, request=None, made=None):
     if request is not None:
         csr, subject, sans, spki = request
         try:
-            if cert.public_key() == csr_public_key(csr) and cert.subject == csr.subject and \
+            if cert.public_key() == csr_public_key(csr) and cert.subject == csr_subject(csr) and \
                     _san_value(cert) == _san_value(csr):
                 facts = {'subject': subject, 'subject_alt_names': list(sans), 'spki_sha256': spki}
         except (ValueError, TypeError, UnsupportedAlgorithm):

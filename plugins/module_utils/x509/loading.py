@@ -152,14 +152,22 @@ def load_stored_csr(pem, what='the stored CSR'):
     return remember(_CSR_CACHE, data, csr)
 
 
-# Keyed by the CSR: its public key, which cryptography builds anew at every call.
+# Keyed by the CSR: its public key and its subject, which cryptography builds anew at every
+# call (a certificate keeps its own); the request, the CA and the validation each ask.
 _CSR_KEYS = {}
+_CSR_SUBJECTS = {}
 
 
 def csr_public_key(csr):
     """``csr.public_key()``, made once per CSR (the request and the CA both ask for it)."""
     key = _CSR_KEYS.get(csr)
     return key if key is not None else remember(_CSR_KEYS, csr, csr.public_key())
+
+
+def csr_subject(csr):
+    """``csr.subject``, made once per CSR."""
+    name = _CSR_SUBJECTS.get(csr)
+    return name if name is not None else remember(_CSR_SUBJECTS, csr, csr.subject)
 
 
 def pem(obj):

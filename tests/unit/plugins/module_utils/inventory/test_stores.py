@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+import threading
 import time
 
 import pytest
@@ -289,6 +290,70 @@ def test_due_query_uses_not_after_index():
     sql, params = sqlite_store.find_sql(not_after_before='2026-01-01T00:00:00Z')
     plan = ' '.join(str(row) for row in conn.execute('EXPLAIN QUERY PLAN ' + sql, params))
     assert 'certificates_not_after' in plan, plan
+
+
+def _sqlite_columns_follow_data(path):
+    """Every certificate row's columns say what its data says, and SQLite finds its indexes whole."""
+    conn = sqlite3.connect('file:%s?mode=ro' % path, uri=True)
+    try:
+        columns = ('uuid',) + sqlite_store.CERTIFICATE_COLUMNS
+        for row in conn.execute('SELECT %s, data FROM certificates' % ', '.join(columns)):
+            data = json.loads(row[-1])
+            assert dict(zip(columns, row[:-1])) == dict((c, data.get(c)) for c in columns)
+        assert conn.execute('PRAGMA integrity_check').fetchall() == [('ok',)]
+        return conn.execute('SELECT uuid, state, serial, ra_profile, renewed_from FROM certificates ORDER BY uuid').fetchall()
+    finally:
+        conn.close()
+
+
+def test_sqlite_put_updates_in_place_or_replaces(tmp_path):
+    # A reservation made issued changes only columns SQLite may update in place; a change to
+    # a column put_certificate keeps (the RA profile, the lineage) must replace the row.
+    path = tmp_path / 'inventory.db'
+    store = open_store('sqlite://%s' % path)
+    with store.transaction() as tx:
+        tx.put_certificate(cert('c1', state='requested', serial=None, fingerprint_sha256=None))
+        tx.put_certificate(cert('c2'))
+    with store.transaction() as tx:
+        tx.put_certificate(cert('c1', serial='aa01', not_after='2027-02-01T00:00:00Z'))
+    assert _sqlite_columns_follow_data(path) == [('c1', 'issued', 'aa01', 'web', None), ('c2', 'issued', 'aac2', 'web', None)]
+    with store.transaction() as tx:
+        tx.put_certificate(cert('c1', serial='aa01', ra_profile='mail', renewed_from='c2'))
+    assert _sqlite_columns_follow_data(path)[0] == ('c1', 'issued', 'aa01', 'mail', 'c2')
+    with store.transaction(write=False) as tx:
+        assert [r['uuid'] for r in tx.find_certificates(ra_profile='mail', renewed_from='c2')] == ['c1']
+        assert tx.find_certificates(ra_profile='web', state='requested') == []
+    store.close()
+
+
+def test_sqlite_writer_takes_the_lock_once_free(tmp_path, monkeypatch):
+    # The writer asks for the lock itself (SQLite's busy handler off meanwhile); once it has
+    # it, the busy timeout is SQLite's again for the statements of its transaction.
+    monkeypatch.setenv('PKI_LIFECYCLE_BUSY_TIMEOUT', '20')
+    spec = 'sqlite://%s' % (tmp_path / 'inventory.db')
+    waiter = open_store(spec)
+    held, release = threading.Event(), threading.Event()
+
+    def hold():   # in a thread of its own, with a connection of its own
+        holder = open_store(spec)
+        with holder.transaction() as tx:
+            tx.put_certificate(cert('h1'))
+            held.set()
+            release.wait(20)
+        holder.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(20)
+    threading.Timer(0.3, release.set).start()
+    with waiter.transaction() as tx:
+        assert tx.get_certificate('h1') is not None   # it waited for the holder's commit
+        tx.put_certificate(cert('w1'))
+        assert waiter._conn.execute('PRAGMA busy_timeout').fetchone()[0] == 20000
+    thread.join(20)
+    with waiter.transaction(write=False) as tx:
+        assert sorted(r['uuid'] for r in tx.find_certificates()) == ['h1', 'w1']
+    waiter.close()
 
 
 def test_successors(population):

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import (
-    csr_public_key, load_certificate, load_certificates, load_csr, load_stored_csr, pem, read_pem_input,
+    csr_public_key, csr_subject, load_certificate, load_certificates, load_csr, load_stored_csr, pem,
+    read_pem_input,
 )
 from harness.certs import make_csr
 
@@ -108,5 +109,6 @@ def test_load_stored_csr_is_not_verified_again():
     assert not csr.is_signature_valid
     assert load_csr(stored) is csr   # the CA's load_csr of the same PEM: the stored request
     assert csr_public_key(csr) is csr_public_key(csr) and csr_public_key(csr) == csr.public_key()
+    assert csr_subject(csr) is csr_subject(csr) and csr_subject(csr) == csr.subject
     with pytest.raises(InputError, match='stored CSR is not a PEM CSR'):
         load_stored_csr('-----BEGIN CERTIFICATE REQUEST-----\nTUlJQmFkZGF0YQ==\n-----END CERTIFICATE REQUEST-----\n')
