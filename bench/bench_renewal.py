@@ -15,6 +15,14 @@ The sweep runs as users get it: shared among one process per CPU (lifecycle/proc
 the loop is one process, as a plain script is.
 
 Target at N = 10,000: ours >= 0.3 x the raw loop's certificates per second.
+
+The floor, at the largest size, in the same runs: the target gives the whole run raw loop / 0.3
+seconds. Two parts of it are not lifecycle's logic: what ansible-playbook costs for one task
+returning the same result without doing anything (action_plugins/bench_renew_result.py), and
+the work the design requires per certificate with nothing around it, shared over the same
+processes (read the due records; a reservation, the signature, its verification with the CA's
+key, the issued record and its event, through the inventory's own store). What is left of the
+budget is what lifecycle's logic may take; the table shows what it takes.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -90,18 +99,25 @@ def prepare(directory, count):
 
 def raw_loop(csrs, ca):
     """The floor: sign the same requests with cryptography and nothing else."""
+    from cryptography.hazmat.primitives import serialization
+    now = datetime.datetime.now(datetime.timezone.utc)
+    signer = raw_signer(ca)
+    return [signer(pem, now).public_bytes(serialization.Encoding.PEM) for pem in csrs]
+
+
+def raw_signer(ca):
+    """``sign(csr_pem, now)``: the raw loop's certificate for one CSR (an x509.Certificate)."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import ExtendedKeyUsageOID
     ca_cert, ca_key = ca
-    now = datetime.datetime.now(datetime.timezone.utc)
     aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
-    out = []
-    for pem in csrs:
+
+    def sign(pem, now):
         csr = x509.load_pem_x509_csr(pem.encode())
         san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         public_key = csr.public_key()
-        cert = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_cert.subject)
+        return (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_cert.subject)
                 .public_key(public_key).serial_number(x509.random_serial_number())
                 .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=90))
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -112,8 +128,7 @@ def raw_loop(csrs, ca):
                                critical=False)
                 .add_extension(san, critical=False)
                 .sign(ca_key, hashes.SHA256()))
-        out.append(cert.public_bytes(serialization.Encoding.PEM))
-    return out
+    return sign
 
 
 # What the timed task asks each entry of its result to carry (certificate_renew's fields);
@@ -159,6 +174,103 @@ def sample(items):
     return [items[i] for i in sorted(set([0, n // 4, n // 2, 3 * n // 4, n - 1]))] if n else []
 
 
+# ------------------------------------------------------------------ the floor of the target
+
+ACTION_PLUGINS = Path(__file__).resolve().parent / 'action_plugins'
+
+
+def ansible_floor(n, run_dir):
+    """Seconds of an ansible-playbook run of one task returning the timed task's result for ``n``
+    certificates, made without any work (action_plugins/bench_renew_result.py): what Ansible
+    itself costs for that task and its result."""
+    def check(run):
+        if len(run.result('renew due')['certificates']) != n:
+            raise AssertionError('the floor task returned %d entries, not %d' % (len(run.result('renew due')['certificates']), n))
+    return common.play([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'renew due', 'bench_renew_result': {'count': n}}]}], run_dir,
+        env={'ANSIBLE_ACTION_PLUGINS': str(ACTION_PLUGINS)}, check=check).duration
+
+
+def required_work(inventory, ca):
+    """Seconds of the work the design requires for the sweep, with nothing around it, shared
+    over as many processes as the sweep uses: read the due records; per batch of 2,000, store a
+    ``requested`` reservation for each (the inventory's own store), sign the raw loop's
+    certificate, verify its signature with the CA's key, store it issued with its event."""
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
+    from ansible_collections.pki.lifecycle.plugins.module_utils.lifecycle import processes
+    start = time.perf_counter()
+    store = open_store(inventory)
+    try:
+        with store.transaction(write=False) as tx:
+            records = tx.find_certificates(ra_profile='bench', state='issued')
+    finally:
+        store.close()
+    parts = processes.shares(records)
+    children = []
+    for part in parts[1:]:
+        pid = os.fork()
+        if not pid:
+            code = 1
+            try:
+                _required_share(inventory, part, ca)
+                code = 0
+            finally:
+                os._exit(code)  # pylint: disable=protected-access
+        children.append(pid)
+    _required_share(inventory, parts[0], ca)
+    failed = [pid for pid in children if os.waitpid(pid, 0)[1] != 0]
+    if failed:
+        raise SystemExit('%d process(es) of the required work failed' % len(failed))
+    return time.perf_counter() - start, len(parts)
+
+
+def _required_share(inventory, records, ca):
+    import uuid
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from ansible_collections.pki.lifecycle.plugins.module_utils.inventory.stores import open_store
+    sign, ca_key = raw_signer(ca), ca[1].public_key()
+    store = open_store(inventory)
+    for begin in range(0, len(records), 2000):
+        batch = []
+        with store.transaction() as tx:
+            for old in records[begin:begin + 2000]:
+                new = dict(old, uuid=str(uuid.uuid4()), state='requested', renewed_from=old['uuid'], serial=None,
+                           fingerprint_sha256=None, certificate_pem=None)
+                tx.put_certificate(new)
+                batch.append(new)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for new in batch:
+            cert = sign(new['csr_pem'], now)
+            ca_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hashes.SHA256()))
+            new.update(state='issued', serial='%x' % cert.serial_number, not_before=cert.not_valid_before_utc.isoformat(),
+                       not_after=cert.not_valid_after_utc.isoformat(), fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+                       certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode())
+        with store.transaction() as tx:
+            stamp = now.isoformat()
+            for new in batch:
+                tx.put_certificate(new)
+                tx.add_event(dict(time=stamp, operation='renew', result='changed', certificate_uuid=new['uuid'],
+                                  ra_profile='bench', message='Issued serial %s.' % new['serial'], who='bench'))
+    store.close()
+
+
+def floor_rows(n, budget, ours, floor):
+    """The table of what the target leaves for lifecycle's own logic (medians)."""
+    ansible_s, required_s = common.median(floor['ansible']), common.median(floor['required'])
+    left = budget - ansible_s - required_s
+    return [
+        ['budget of the whole run at 0.3 x the raw loop', budget, 1.0],
+        ['ansible-playbook, one task returning the same result, no work', ansible_s, ansible_s / budget],
+        ['required work in %d process(es): read, reserve, sign, verify, store, event' % floor['processes'],
+         required_s, required_s / budget],
+        ['left for everything else (lifecycle\'s logic)', left, left / budget],
+        ['ours: the whole run', ours, ours / budget],
+        ['ours: what lifecycle\'s logic took (ours - ansible - required)', ours - ansible_s - required_s,
+         (ours - ansible_s - required_s) / budget],
+    ]
+
+
 def main():
     args = common.parse_args(__doc__.splitlines()[0])
     sizes = [5] if args.smoke else [100, 1000, 10000]
@@ -166,6 +278,9 @@ def main():
         sizes = [int(n) for n in os.environ['BENCH_RENEWAL_SIZES'].split(',')]
     rows = []
     raw = {}
+    floor_size = max(sizes)
+    floor = dict(ansible=[], required=[], processes=0)
+    floor_table = None
     for n in sizes:
         template = args.workdir / ('template-%d' % n)
         setup_s, (inventory, csrs, ca) = common.timed(prepare, template, n)
@@ -200,8 +315,17 @@ def main():
             ours.append(run.duration)
             theirs.append(seconds)
             print('  run %d: ours %.2f s, raw loop %.2f s' % (r + 1, run.duration, seconds))
-            sys.stdout.flush()
             shutil.rmtree(run_dir, ignore_errors=True)
+            if n == floor_size:
+                floor['ansible'].append(ansible_floor(n, args.workdir / ('floor-%d' % r)))
+                shutil.copytree(template, run_dir)
+                required_s, floor['processes'] = required_work('sqlite://%s' % (run_dir / 'inventory.db'), ca)
+                if common.count_issued('sqlite://%s' % (run_dir / 'inventory.db')) != 2 * n:
+                    raise SystemExit('the required work did not store %d renewals' % n)
+                floor['required'].append(required_s)
+                shutil.rmtree(run_dir, ignore_errors=True)
+                print('  run %d: floor: ansible %.2f s, required work %.2f s' % (r + 1, floor['ansible'][-1], required_s))
+            sys.stdout.flush()
         o, t = common.median(ours), common.median(theirs)
         # the median of the per-run ratios: a load spike in one run of either side moves one ratio,
         # not the quotient of two medians taken from different runs
@@ -210,9 +334,15 @@ def main():
         rows.append([n, o, n / o, t, n / t, share, '>= 0.3' if target else '-',
                      common.verdict(share >= 0.3) if target else '-'])
         raw[n] = dict(ours=ours, raw_loop=theirs, setup=setup_s)
+        if n == floor_size:
+            raw[n]['floor'] = floor
+            floor_table = (n, floor_rows(n, t / 0.3, o, floor))
         shutil.rmtree(template, ignore_errors=True)
     common.print_table('Bench 3: bulk renewal, one certificate_renew due:true task (median of %d runs)' % args.runs,
                        ['N', 'ours s', 'ours cert/s', 'raw loop s', 'raw cert/s', 'ours/raw', 'target', 'verdict'], rows)
+    n, table = floor_table
+    common.print_table('Bench 3, floor at N=%d: what the target leaves for lifecycle\'s own logic (medians)' % n,
+                       ['part', 's', 'of the budget'], table)
     common.save_results('renewal' + ('-smoke' if args.smoke else ''), raw)
 
 
