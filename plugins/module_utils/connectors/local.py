@@ -29,13 +29,11 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca import publ
 from ansible_collections.pki.lifecycle.plugins.module_utils.local_ca.signing import CLOCK_SKEW, public_key, sign
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     KEY_TYPES, iso, parse_serial, secrets_with_fallbacks, serial_hex, utcnow)
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import rsa
-except ImportError:  # x509lib.HAS_CRYPTOGRAPHY says so; __init__ refuses
-    pass
+x509 = LazyModule('cryptography.x509')
+crypto_exceptions = LazyModule('cryptography.exceptions')
+rsa = LazyModule('cryptography.hazmat.primitives.asymmetric.rsa')
 
 HAS_CRYPTOGRAPHY = x509lib.HAS_CRYPTOGRAPHY
 
@@ -393,7 +391,7 @@ class LocalConnector(Connector):
             serial = serial_hex(cert.serial_number)
             try:
                 cert.verify_directly_issued_by(ca_cert)
-            except (ValueError, TypeError, InvalidSignature):
+            except (ValueError, TypeError, crypto_exceptions.InvalidSignature):
                 raise ConnectorError('Certificate %s was not issued by this CA (issuer %s, CA %s).' % (
                     serial, cert.issuer.rfc4514_string(), ca_cert.subject.rfc4514_string()),
                     hint='Revoke it through the RA profile of the CA that issued it.')

@@ -14,14 +14,13 @@ __metaclass__ = type
 import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-except ImportError:   # reported by the module wrapper (x509lib.HAS_CRYPTOGRAPHY)
-    pass
+x509 = LazyModule('cryptography.x509')
+crypto_exceptions = LazyModule('cryptography.exceptions')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
+pkcs7 = LazyModule('cryptography.hazmat.primitives.serialization.pkcs7')
+pkcs12 = LazyModule('cryptography.hazmat.primitives.serialization.pkcs12')
 
 _PEM_BLOCK = re.compile(br'-----BEGIN ([A-Z0-9 #]+)-----\r?\n(.*?)-----END \1-----', re.S)
 _CERT_LABELS = (b'CERTIFICATE', b'X509 CERTIFICATE', b'TRUSTED CERTIFICATE')
@@ -61,7 +60,7 @@ def _pem_key_spki(block):
         key = serialization.load_pem_private_key(block, password=None)
     except TypeError:
         return None   # encrypted
-    except (ValueError, UnsupportedAlgorithm):
+    except (ValueError, crypto_exceptions.UnsupportedAlgorithm):
         return None
     return key_spki(key)
 
@@ -165,7 +164,7 @@ def load_key_spki(data):
         return key_spki(serialization.load_der_private_key(data, password=None))
     except TypeError:
         return 'encrypted'
-    except (ValueError, UnsupportedAlgorithm):
+    except (ValueError, crypto_exceptions.UnsupportedAlgorithm):
         return None
 
 

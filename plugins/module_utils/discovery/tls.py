@@ -19,12 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import PkiError
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-except ImportError:   # reported by the module wrapper
-    pass
+x509 = LazyModule('cryptography.x509')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
 
 STARTTLS = ('none', 'smtp')
 

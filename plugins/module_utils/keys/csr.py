@@ -43,13 +43,15 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputE
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     DIGESTS, EC_CURVES, KEY_TYPES, SIGNATURE_ALGORITHMS,
 )
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-except ImportError:  # x509.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+x509 = LazyModule('cryptography.x509')
+hashes = LazyModule('cryptography.hazmat.primitives.hashes')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+ed25519 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed25519')
+padding = LazyModule('cryptography.hazmat.primitives.asymmetric.padding')
+rsa = LazyModule('cryptography.hazmat.primitives.asymmetric.rsa')
 
 # asn1crypto only builds CSRs for hardware signers: imported on first use, since a top-level
 # import costs every module run ~20 ms and ~3 MB (bench/bench_memory.py).

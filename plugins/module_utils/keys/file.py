@@ -25,11 +25,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import (
     check_signature_algorithm, default_signature_algorithm, generate_private_key, sign_with_key,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import write_new
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography.hazmat.primitives import serialization
-except ImportError:  # x509.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
 
 # No leading dot: temp files are '.<name>...' and a key name must never be a path.
 KEY_NAME_RE = re.compile(r'^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$')

@@ -12,7 +12,6 @@ import re
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import policy as policylib
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
-from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import PEM_FIELDS, parse_iso, utcnow
 
 # How far a certificate's notBefore may lie in the future and still count as valid.
@@ -131,13 +130,8 @@ def chain_and_root(record):
 def _chain_and_root(record):
     stored = record.get('chain_pem') or ''
     blocks = _PEM_BLOCK.findall(stored)
-    if not blocks:
-        return stored, ''
-    try:
-        last = x509lib.load_certificate(blocks[-1], 'the stored chain')
-    except InputError:
-        return stored, ''   # a result is no place to fail: the chain is returned as stored
-    if last.subject != last.issuer:
+    # Not a certificate (a result is no place to fail: the chain is returned as stored), or no root.
+    if not blocks or not x509lib.self_issued(blocks[-1]):
         return stored, ''
     root = blocks[-1] if blocks[-1].endswith('\n') else blocks[-1] + '\n'
     if (record.get('connector_data') or {}).get('chain_includes_root') is False:

@@ -13,12 +13,10 @@ __metaclass__ = type
 
 import datetime
 import os
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-except ImportError:  # signing.py reports the missing library
-    pass
+x509 = LazyModule('cryptography.x509')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError

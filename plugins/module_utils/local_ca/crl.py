@@ -10,11 +10,9 @@ import datetime
 import errno
 import json
 import os
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-except ImportError:  # signing.py reports the missing library
-    pass
+x509 = LazyModule('cryptography.x509')
 
 from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509lib
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError

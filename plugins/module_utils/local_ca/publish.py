@@ -9,11 +9,9 @@ __metaclass__ = type
 
 import os
 import re
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-except ImportError:  # signing.py reports the missing library
-    pass
+x509 = LazyModule('cryptography.x509')
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, write_atomic

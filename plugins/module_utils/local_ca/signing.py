@@ -12,14 +12,16 @@ from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509l
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys import csr as csrlib
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.base import Signer
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding
-except ImportError:  # x509lib.HAS_CRYPTOGRAPHY says so; LocalConnector refuses to start without it
-    pass
+x509 = LazyModule('cryptography.x509')
+crypto_exceptions = LazyModule('cryptography.exceptions')
+hashes = LazyModule('cryptography.hazmat.primitives.hashes')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+ed448 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed448')
+ed25519 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed25519')
+padding = LazyModule('cryptography.hazmat.primitives.asymmetric.padding')
 
 # asn1crypto only serves a CA key kept in a token: imported on first use (keys/csr.py says
 # whether it is there).
@@ -77,7 +79,7 @@ def sign(builder, key):
             key.public_key.verify(signature, tbs_der, ec.ECDSA(hashes.SHA256()))
         else:
             key.public_key.verify(signature, tbs_der, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
+    except crypto_exceptions.InvalidSignature:
         raise ConnectorError('The CA key in the token made a signature its public key does not verify.',
                              hint='Check that the token key named by ca_key belongs to the CA certificate.')
     return load(outer({tbs_name: tbs, 'signature_algorithm': algorithm_id, value_name: signature}).dump())

@@ -38,7 +38,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import (
     as_certificate_list, csr_public_key, csr_subject, load_certificate, load_certificates, load_csr,
-    load_stored_csr, pem, read_pem_input,
+    load_stored_csr, pem, read_pem_input, self_issued,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
     SAN_FORMS, check_name_bounds, format_san, normalize_sans, normalize_subject, parse_subject,

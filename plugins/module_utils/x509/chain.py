@@ -12,16 +12,17 @@ import datetime
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ValidationError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import remember
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule, remember
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import as_certificate_list, load_certificate
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import normalize_subject
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
-except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+x509 = LazyModule('cryptography.x509')
+crypto_exceptions = LazyModule('cryptography.exceptions')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+ed448 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed448')
+ed25519 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed25519')
+padding = LazyModule('cryptography.hazmat.primitives.asymmetric.padding')
+rsa = LazyModule('cryptography.hazmat.primitives.asymmetric.rsa')
 
 
 def _describe(cert):
@@ -92,7 +93,7 @@ def _signed_by(child, issuer):
         else:   # any other pairing: cryptography decides (and refuses a mismatch)
             child.verify_directly_issued_by(issuer)
         return True
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+    except (crypto_exceptions.InvalidSignature, ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm):
         return False
 
 

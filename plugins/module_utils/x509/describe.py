@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import iso, serial_hex
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import remember
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule, remember
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.keys import (
     fingerprint, public_key_dict, spki_sha256,
 )
@@ -24,12 +24,10 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.x509.names import (
     format_san, normalize_sans, normalize_subject,
 )
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.asymmetric import ec, padding
-except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+x509 = LazyModule('cryptography.x509')
+crypto_exceptions = LazyModule('cryptography.exceptions')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+padding = LazyModule('cryptography.hazmat.primitives.asymmetric.padding')
 
 KEY_USAGES = ('digital_signature', 'content_commitment', 'key_encipherment', 'data_encipherment',
               'key_agreement', 'key_cert_sign', 'crl_sign', 'encipher_only', 'decipher_only')
@@ -61,7 +59,7 @@ def _signature_info(obj):
     try:
         params = obj.signature_algorithm_parameters
         digest = obj.signature_hash_algorithm
-    except (UnsupportedAlgorithm, ValueError):
+    except (crypto_exceptions.UnsupportedAlgorithm, ValueError):
         return obj.signature_algorithm_oid.dotted_string, None
     digest = digest.name if digest is not None else None
     if isinstance(params, padding.PSS):
@@ -179,7 +177,7 @@ def certificate_facts(cert, request=None, made=None):
             if cert.public_key() == csr_public_key(csr) and cert.subject == csr_subject(csr) and \
                     _san_value(cert) == _san_value(csr):
                 facts = {'subject': subject, 'subject_alt_names': list(sans), 'spki_sha256': spki}
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+        except (ValueError, TypeError, crypto_exceptions.UnsupportedAlgorithm):
             facts = None   # described the long way, which says what is wrong
     if facts is None:
         facts = {'subject': normalize_subject(cert.subject),

@@ -11,12 +11,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+hashes = LazyModule('cryptography.hazmat.primitives.hashes')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
+dsa = LazyModule('cryptography.hazmat.primitives.asymmetric.dsa')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+ed448 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed448')
+ed25519 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed25519')
+rsa = LazyModule('cryptography.hazmat.primitives.asymmetric.rsa')
 
 _CURVE_NAMES = {'secp256r1': 'P-256', 'secp384r1': 'P-384', 'secp521r1': 'P-521'}
 

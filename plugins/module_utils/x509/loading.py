@@ -10,17 +10,18 @@ Malformed input is an ``InputError`` naming the option and what to pass instead.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
+import binascii
 import os
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import HAS_CRYPTOGRAPHY, remember, to_bytes
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import (
+    HAS_CRYPTOGRAPHY, LazyModule, remember, to_bytes,
+)
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+x509 = LazyModule('cryptography.x509')
+crypto_exceptions = LazyModule('cryptography.exceptions')
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
 
 _PEM_LABELS = {'csr': 'CERTIFICATE REQUEST', 'certificate': 'CERTIFICATE'}
 
@@ -70,6 +71,45 @@ def load_certificate(pem, what='certificate'):
     if not certs:
         raise InputError('%s is empty.' % what, 'Pass the PEM text or a path to it.')
     return certs[0]
+
+
+def self_issued(pem_block):
+    """Whether one PEM certificate names itself as its issuer (its issuer and subject are the same
+    DER), read without cryptography: a result tells the stored chain's root apart on a run that
+    signs nothing (a certificate not due), which then imports no cryptography. None when the block
+    is no certificate."""
+    try:
+        body = ''.join(line for line in pem_block.strip().splitlines()[1:-1] if ':' not in line)
+        der = base64.b64decode(body)
+        tbs = _der_children(der, *_der_element(der, 0)[1:3])[0]
+        fields = _der_children(der, tbs[1], tbs[2])
+        if fields[0][0] == 0xa0:   # [0] version, absent in v1 certificates
+            fields = fields[1:]
+        issuer, subject = fields[2], fields[4]   # serialNumber, signature, issuer, validity, subject
+        return der[issuer[3]:issuer[2]] == der[subject[3]:subject[2]]
+    except (ValueError, IndexError, TypeError, binascii.Error):
+        return None
+
+
+def _der_element(der, offset):
+    """(tag, content start, end, element start) of the DER element at ``offset``."""
+    tag, length, start = der[offset], der[offset + 1], offset + 2
+    if length & 0x80:
+        count = length & 0x7f
+        if not 0 < count <= 4:
+            raise ValueError('bad DER length')
+        length, start = int.from_bytes(der[start:start + count], 'big'), start + count
+    if start + length > len(der):
+        raise ValueError('truncated DER')
+    return tag, start, start + length, offset
+
+
+def _der_children(der, start, end):
+    children = []
+    while start < end:
+        children.append(_der_element(der, start))
+        start = children[-1][2]
+    return children
 
 
 def load_certificates(pem, what='certificate chain'):
@@ -123,7 +163,7 @@ def load_csr(pem, what='csr'):
                              'or a path to the file.')
     try:
         valid = csr.is_signature_valid
-    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+    except (crypto_exceptions.UnsupportedAlgorithm, ValueError, TypeError) as exc:
         raise InputError('%s cannot be verified: %s.' % (what, exc),
                          'Use an RSA, EC or Ed25519 key with a standard signature algorithm.')
     if not valid:

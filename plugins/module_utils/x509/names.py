@@ -20,12 +20,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputE
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import (
     UB_DNS_LABEL, UB_DNS_NAME, UB_EMAIL, UB_NAME_ATTRIBUTES, shorten,
 )
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import HAS_CRYPTOGRAPHY
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import HAS_CRYPTOGRAPHY, LazyModule
 
-try:
-    from cryptography import x509
-except ImportError:  # base.HAS_CRYPTOGRAPHY says so; the module wrapper reports it
-    pass
+x509 = LazyModule('cryptography.x509')
 
 # Tables hold dotted OIDs (not cryptography objects) so that importing this file works
 # without cryptography; the module wrapper reports the missing library.

@@ -15,6 +15,7 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.io i
     ERROR_PREFIX, HINTS, USER_AGENT, b64url, dir_get, read_file)
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError, InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_bool, write_atomic, write_new
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
 try:
     import josepy as jose
@@ -25,11 +26,9 @@ try:
 except ImportError:
     pass   # io.HAS_ACME tells the connector
 
-try:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-except ImportError:
-    pass   # the collection requires cryptography; x509.py reports its absence
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+rsa = LazyModule('cryptography.hazmat.primitives.asymmetric.rsa')
 
 
 def jwk_for(key):

@@ -18,11 +18,9 @@ from ansible_collections.pki.lifecycle.plugins.module_utils import x509 as x509l
 from ansible_collections.pki.lifecycle.plugins.module_utils.connectors.acme.io import dir_get, retry_after_seconds
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import ConnectorError
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import as_utc, iso, parse_iso, utcnow
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography import x509 as cx509
-except ImportError:
-    pass   # the collection requires cryptography; x509.py reports its absence
+cx509 = LazyModule('cryptography.x509')
 
 # RFC 9773 section 4.3: without Retry-After, ask again in about six hours.
 DEFAULT_RETRY_AFTER = 6 * 3600

@@ -26,12 +26,12 @@ except ImportError:  # pragma: no cover
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError, TokenError
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.pkcs11.token import mechanism_names
 from ansible_collections.pki.lifecycle.plugins.module_utils.vocabulary import EC_CURVES
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import LazyModule
 
-try:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-except ImportError:  # x509.HAS_CRYPTOGRAPHY says so; the token refuses to open without it
-    pass
+serialization = LazyModule('cryptography.hazmat.primitives.serialization')
+ec = LazyModule('cryptography.hazmat.primitives.asymmetric.ec')
+ed25519 = LazyModule('cryptography.hazmat.primitives.asymmetric.ed25519')
+rsa = LazyModule('cryptography.hazmat.primitives.asymmetric.rsa')
 
 try:
     from asn1crypto import core as asn1_core

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import InputError
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.loading import (
     csr_public_key, csr_subject, load_certificate, load_certificates, load_csr, load_stored_csr, pem,
-    read_pem_input,
+    read_pem_input, self_issued,
 )
 from harness.certs import make_csr
 
@@ -112,3 +112,14 @@ def test_load_stored_csr_is_not_verified_again():
     assert csr_subject(csr) is csr_subject(csr) and csr_subject(csr) == csr.subject
     with pytest.raises(InputError, match='stored CSR is not a PEM CSR'):
         load_stored_csr('-----BEGIN CERTIFICATE REQUEST-----\nTUlJQmFkZGF0YQ==\n-----END CERTIFICATE REQUEST-----\n')
+
+
+def test_self_issued_reads_issuer_and_subject_without_cryptography(pki):
+    # The DER reader agrees with cryptography's names on a root, an intermediate and a leaf.
+    for name in ('root', 'inter', 'leaf'):
+        cert = pki[name]
+        assert self_issued(pem(cert)) is (cert.subject == cert.issuer), name
+    assert self_issued(pem(pki['root'])) is True and self_issued(pem(pki['leaf'])) is False
+    body = pem(pki['leaf']).splitlines()
+    assert self_issued('\n'.join(body[:3] + body[-1:])) is None   # cut short
+    assert self_issued('-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n') is None

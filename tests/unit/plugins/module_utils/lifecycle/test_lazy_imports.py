@@ -1,0 +1,67 @@
+"""A task the inventory alone decides imports no cryptography (issue 14: "the no-change decision
+should need no import of heavy libraries where the inventory alone decides it").
+
+Each decision runs in a fresh interpreter (this one has cryptography loaded by the fixtures),
+which then reports what it returned and whether any ``cryptography`` module was imported.
+"""
+import json
+import os
+import subprocess
+import sys
+
+from harness.playbook import COLLECTIONS_DIR
+
+# Runs in the fresh interpreter: one operation per line of argv[1] (JSON), each followed by
+# what it returned and the cryptography modules loaded so far.
+PROBE = '''
+import json, sys
+from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle
+report = [sorted(m for m in sys.modules if m.split('.')[0] == 'cryptography')]
+for operation, params in json.loads(sys.argv[1]):
+    result = lifecycle.run(operation, params)
+    report.append(dict(operation=operation, changed=result.get('changed'), reason=result.get('reason'),
+                       cryptography=sorted(m for m in sys.modules if m.split('.')[0] == 'cryptography')))
+print(json.dumps(report))
+'''
+
+
+def probe(calls):
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS_DIR))
+    proc = subprocess.run([sys.executable, '-c', PROBE, json.dumps(calls)], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_decisions_of_the_inventory_alone_import_no_cryptography(pki):
+    kept = pki.issue('www.example.org')['certificate']
+    revoked = pki.issue('old.example.org')['certificate']
+    pki.run('revoke', certificate=revoked['uuid'], reason='superseded')
+    ra = dict(name='web', state='present', connector='local',
+              connector_options=dict(directory=str(pki.ca_dir), ca_subject='CN=Unit Test CA'),
+              policy=dict(allowed_names=['*.example.org'], renew_before='30'))
+    calls = [
+        ('renew', dict(certificate=kept['uuid'])),                      # not due
+        ('renew', dict(ra_profile='web', due=True)),                      # nothing due
+        ('revoke', dict(certificate=revoked['uuid'], reason='superseded')),  # revoked already
+        ('info', dict(ra_profile='web')),
+        ('info', dict(counts_only=True)),
+        ('ra_profile', dict(ra, validate=False)),                         # unchanged
+        ('token_profile', dict(name='keys', state='present', type='file', options=dict(path=str(pki.keys_dir)))),
+    ]
+    before = pki.snapshot()
+    loaded, *results = probe([(operation, dict(params, inventory=pki.inventory)) for operation, params in calls])
+    assert loaded == [], 'importing lifecycle loaded %s' % loaded
+    for (operation, params), result in zip(calls, results):
+        assert result['changed'] is False, (operation, params, result)
+        assert result['cryptography'] == [], '%s %s imported %s' % (operation, params, result['cryptography'][:3])
+    assert 'Not due' in results[0]['reason'] and results[1]['reason'] == 'No certificate is due for renewal.'
+    assert results[2]['reason'].startswith('Already revoked')
+    assert pki.snapshot() == before
+
+
+def test_a_decision_that_needs_the_key_imports_it(pki):
+    # The probe can fail: a rekey-free renewal that is forced signs, and signing needs cryptography.
+    kept = pki.issue('www.example.org')['certificate']
+    _loaded, result = probe([('renew', dict(certificate=kept['uuid'], force=True, inventory=pki.inventory))])
+    assert result['changed'] is True and 'cryptography.x509' in result['cryptography']
