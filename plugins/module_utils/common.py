@@ -15,8 +15,18 @@ __metaclass__ = type
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.errors import PkiError
-# The one guarded import of cryptography (x509/base.py); x509 imports nothing else unguarded.
-from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
+# Whether cryptography is installed (x509/base.py, without importing it: module_utils imports it
+# on first use).
+from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import (
+    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY, import_cryptography,
+)
+
+
+def preload_cryptography():
+    """For the controller's action plugins, loaded in the ansible-playbook process: import
+    cryptography there, once, so that the worker forked for each task finds it loaded."""
+    if HAS_CRYPTOGRAPHY:
+        import_cryptography()
 
 
 def common_argument_spec():
@@ -60,4 +70,10 @@ class PkiModule(object):
         except PkiError as exc:
             details = dict(exc.details)
             self.module.fail_json(msg=str(exc), **details)
+        except ImportError as exc:
+            # cryptography is imported on first use: installed (HAS_CRYPTOGRAPHY) but broken.
+            if not (exc.name or '').startswith('cryptography') and 'cryptography' not in str(exc):
+                raise
+            import traceback
+            self.module.fail_json(msg=missing_required_lib('cryptography'), exception=traceback.format_exc())
         self.module.exit_json(**result)

@@ -19,8 +19,8 @@ from ansible_collections.pki.lifecycle.plugins.module_utils.keys.csr import (
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.keys.file import FileKeyStore, check_key_name
 
-HAS_CRYPTOGRAPHY = x509_utils.HAS_CRYPTOGRAPHY
-CRYPTOGRAPHY_IMPORT_ERROR = x509_utils.CRYPTOGRAPHY_IMPORT_ERROR
+# None when cryptography imports on this host, else why not (host_request reports it).
+cryptography_import_error = x509_utils.cryptography_import_error
 
 
 class HostKeyFile(FileKeyStore):

@@ -48,8 +48,9 @@ def _host_keys():
     except ImportError:
         import traceback
         raise CryptographyMissing(traceback.format_exc())
-    if not host_keys.HAS_CRYPTOGRAPHY:
-        raise CryptographyMissing(host_keys.CRYPTOGRAPHY_IMPORT_ERROR)
+    error = host_keys.cryptography_import_error()
+    if error:
+        raise CryptographyMissing(error)
     return host_keys
 
 

@@ -21,7 +21,8 @@ result exactly as ``AnsibleModule._return_formatted`` masks them.
 lifecycle is imported when this file is, which for the linear and free strategies happens in the
 ``ansible-playbook`` process itself (they load an action's class to read BYPASS_HOST_LOOP): the
 worker processes forked per task then find it imported, so a task pays neither the import of
-lifecycle nor of cryptography.
+lifecycle nor of cryptography. lifecycle imports cryptography on first use only (a module
+process that the inventory alone decides imports none), so this file imports it here, once.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,9 +43,10 @@ from ansible.utils.vars import merge_hash
 from ansible_collections.pki.lifecycle.plugins.module_utils.common import module_argument_spec
 
 try:
-    from ansible_collections.pki.lifecycle.plugins.module_utils.common import HAS_CRYPTOGRAPHY
+    from ansible_collections.pki.lifecycle.plugins.module_utils.common import HAS_CRYPTOGRAPHY, preload_cryptography
     from ansible_collections.pki.lifecycle.plugins.module_utils.errors import PkiError
     from ansible_collections.pki.lifecycle.plugins.module_utils import lifecycle
+    preload_cryptography()   # here, in the process that forks the workers (see above)
 except ImportError:  # the module path reports what is missing, on the interpreter that runs it
     HAS_CRYPTOGRAPHY = False
     lifecycle = None

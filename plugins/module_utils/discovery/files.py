@@ -274,9 +274,10 @@ class Scan(object):
 def run_module(module):
     """certificate_discover's one call: scan, exit_json (never fails on a bad file)."""
 
-    if not x509lib.HAS_CRYPTOGRAPHY:
+    error = x509lib.cryptography_import_error()
+    if error:
         from ansible.module_utils.basic import missing_required_lib
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=x509lib.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=error)
     p = module.params
     for name in ('max_depth', 'max_file_size', 'max_files'):
         if p[name] < 0:

@@ -249,9 +249,10 @@ def scan(endpoints, anchors_pem='', timeout=5.0, deadline=None, now=None, worker
 
 def run_module(module):
     """certificate_discover_tls's one call. Bad trust anchors fail the task; bad endpoints are listed."""
-    if not x509lib.HAS_CRYPTOGRAPHY:
+    error = x509lib.cryptography_import_error()
+    if error:
         from ansible.module_utils.basic import missing_required_lib
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=x509lib.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=error)
     p = module.params
     if p['timeout'] <= 0 or (p['deadline'] is not None and p['deadline'] <= 0) or p['workers'] < 1:
         module.fail_json(msg='timeout and deadline must be more than 0 seconds and workers at least 1 '

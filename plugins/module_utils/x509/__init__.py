@@ -26,7 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.base import (
-    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY, LazyModule, optional_library,
+    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY, LazyModule, cryptography_import_error, optional_library,
 )
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.chain import verify_chain
 from ansible_collections.pki.lifecycle.plugins.module_utils.x509.describe import (

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import importlib
+import traceback
 
 
 def _find_spec(name):
@@ -50,6 +51,35 @@ class LazyModule(object):
         value = getattr(self.__module, attr)
         setattr(self, attr, value)
         return value
+
+
+# What LazyModule imports on first use across module_utils (x509 brings the asymmetric key
+# types, hashes and serialization with it).
+CRYPTOGRAPHY_MODULES = ('cryptography.x509', 'cryptography.x509.oid', 'cryptography.exceptions',
+                        'cryptography.hazmat.primitives.asymmetric.padding')
+
+
+def import_cryptography():
+    """Import now what a task would import on first use: for a process that forks workers
+    (the controller's ansible-playbook), which then find it imported."""
+    for name in CRYPTOGRAPHY_MODULES:
+        importlib.import_module(name)
+
+
+_IMPORT_ERROR = []
+
+
+def cryptography_import_error():
+    """None when cryptography imports, else the traceback of its import (tried once). For the
+    paths that need it at once (a host's full key check, discovery), whose message must name
+    the library: ``HAS_CRYPTOGRAPHY`` says it is installed, not that it imports."""
+    if not _IMPORT_ERROR:
+        try:
+            import_cryptography()
+            _IMPORT_ERROR.append(None)
+        except ImportError:
+            _IMPORT_ERROR.append(traceback.format_exc())
+    return _IMPORT_ERROR[0]
 
 
 def optional_library(name):

@@ -65,3 +65,55 @@ def test_a_decision_that_needs_the_key_imports_it(pki):
     kept = pki.issue('www.example.org')['certificate']
     _loaded, result = probe([('renew', dict(certificate=kept['uuid'], force=True, inventory=pki.inventory))])
     assert result['changed'] is True and 'cryptography.x509' in result['cryptography']
+
+
+LOADED = '''
+import sys, importlib
+importlib.import_module(sys.argv[1])
+print(' '.join(sorted(m for m in sys.modules if m in ('cryptography', 'cryptography.x509'))))
+'''
+
+
+def loaded_by(module):
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS_DIR))
+    proc = subprocess.run([sys.executable, '-c', LOADED, module], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_the_module_path_imports_it_on_use_and_the_action_plugin_at_once():
+    # A module process loads no cryptography until a task needs it; the action plugin loads in
+    # the ansible-playbook process, whose workers (one fork per task) then all find it loaded.
+    prefix = 'ansible_collections.pki.lifecycle.plugins.'
+    assert loaded_by(prefix + 'modules.certificate_renew') == []
+    assert loaded_by(prefix + 'modules.certificate_issue') == []
+    assert loaded_by(prefix + 'action.certificate_renew') == ['cryptography', 'cryptography.x509']
+
+
+def run_module(name, args, tmp_path, pythonpath=()):
+    """A module process, as AnsiballZ runs it (arguments in a file); its JSON result."""
+    args_file = tmp_path / ('%s-args.json' % name)
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(p) for p in pythonpath] + [str(COLLECTIONS_DIR)]))
+    proc = subprocess.run([sys.executable, '-m', 'ansible_collections.pki.lifecycle.plugins.modules.' + name,
+                           str(args_file)], capture_output=True, text=True, env=env, timeout=120, check=False)
+    return json.loads(proc.stdout)
+
+
+def test_a_host_whose_cryptography_is_broken(pki, tmp_path):
+    # Installed but not importable: a decision of the inventory alone still runs; one that
+    # needs the library fails naming it (the module wrapper), and the inventory is unchanged.
+    poison = tmp_path / 'poison' / 'cryptography'
+    poison.mkdir(parents=True)
+    (poison / '__init__.py').write_text("raise ImportError('cryptography is broken on this host (test)')\n")
+    kept = pki.issue('www.example.org')['certificate']
+    before = pki.snapshot()
+    not_due = run_module('certificate_renew', dict(inventory=pki.inventory, certificate=kept['uuid']), tmp_path,
+                         pythonpath=[poison.parent])
+    assert not_due.get('failed') is None and not_due['changed'] is False and 'Not due' in not_due['reason'], not_due
+    refused = run_module('certificate_issue', dict(inventory=pki.inventory, ra_profile='web',
+                                                   csr=pki.csr('new.example.org')), tmp_path,
+                         pythonpath=[poison.parent])
+    assert refused['failed'] is True and 'Failed to import the required Python library (cryptography)' in refused['msg'], refused
+    assert pki.snapshot() == before
